@@ -1,0 +1,24 @@
+package io.counterflow.jobs.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of {@code bin/counterflow}: one sub-command per task. */
+@Command(
+        name = "counterflow",
+        mixinStandardHelpOptions = true,
+        version = "counterflow 0.1.0",
+        description = "Streaming, selection-bias-free conversion-rate learning.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class CounterflowCli implements Runnable {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new CounterflowCli()).execute(args));
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}

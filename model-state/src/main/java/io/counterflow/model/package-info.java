@@ -1,0 +1,2 @@
+/** Counterflow's model: plain Java, no Flink runtime. Sub-packages hold one concept each. */
+package io.counterflow.model;
