@@ -115,7 +115,7 @@ public final class Generator {
     public Generator(GeneratorConfig config) {
         this.config = config;
         this.dim = config.latentDim;
-        SplittableRandom world = new SplittableRandom(config.seed);
+        SplittableRandom world = new SplittableRandom(mix(config.seed));
         int users = config.users;
         int items = config.items;
         double scale = Math.pow(dim, -0.25); // var(u·v) = dim · scale⁴ = 1
@@ -260,7 +260,7 @@ public final class Generator {
     /** Runs the stream once: {@code callback} and {@code sink} may each be null. */
     public GeneratorSummary run(ImpressionCallback callback, EventSink sink) throws IOException {
         GeneratorConfig c = config;
-        SplittableRandom r = new SplittableRandom(c.streamSeed * 0x9E3779B97F4A7C15L + 0x632BE59BD9B4E019L);
+        SplittableRandom r = new SplittableRandom(mix(c.streamSeed ^ 0x632BE59BD9B4E019L));
         GeneratorSummary summary = new GeneratorSummary();
         EventHeap pending = new EventHeap();
         Draw d = new Draw();
@@ -464,6 +464,16 @@ public final class Generator {
 
     private static JsonLinesWriter writer(Path file) throws IOException {
         return new JsonLinesWriter(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16));
+    }
+
+    /**
+     * Scrambles a user seed (Stafford's mix13). SplittableRandom(s) walks s + k·γ with one fixed γ, so
+     * unscrambled seeds s and s + γ·j would give the same stream shifted by j draws.
+     */
+    static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
     }
 
     private static long delay(double logMs) {

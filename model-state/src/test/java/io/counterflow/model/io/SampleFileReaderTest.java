@@ -15,7 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -266,8 +265,6 @@ class SampleFileReaderTest {
                 "conv", report)) {
             assertThat(r.next()).isEqualTo(new io.counterflow.model.data.Conversion("imp-1", 9));
             assertThat(r.next()).isNull();
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
         }
     }
 }
