@@ -108,6 +108,7 @@ public final class LabelJoinOperator extends AbstractStreamOperator<LabeledSampl
     private transient MapState<Long, List<JoinEvent>> pending;
     private transient InternalTimerService<String> timers;
     private transient Metrics metrics;
+    private transient EventText eventText;
     private transient Collector<LabeledSample> sampleOut;
     /** Operator (union) state: each subtask's watermark at the last checkpoint. */
     private transient ListState<Long> checkpointedWatermark;
@@ -168,6 +169,7 @@ public final class LabelJoinOperator extends AbstractStreamOperator<LabeledSampl
                 new MapStateDescriptor<>("early-events", Types.LONG, Types.LIST(JoinEvent.TYPE_INFO)));
         timers = getInternalTimerService("label-join-timers", StringSerializer.INSTANCE, this);
         metrics = new Metrics(getMetricGroup());
+        eventText = new EventText();
         sampleOut = new Collector<>() {
             @Override
             public void collect(LabeledSample s) {
@@ -479,7 +481,7 @@ public final class LabelJoinOperator extends AbstractStreamOperator<LabeledSampl
     private void deadLetter(JoinEvent e, BadInputReason reason, String detail) {
         metrics.deadLetter(reason);
         output.collect(DEAD_LETTERS, new StreamRecord<>(
-                new DeadLetter(SOURCE, -1, -1, reason, detail, EventText.encode(e)), e.ts()));
+                new DeadLetter(SOURCE, -1, -1, reason, detail, eventText.encode(e)), e.ts()));
     }
 
     /** {@code a + b}, saturating at {@code Long.MIN_VALUE}/{@code Long.MAX_VALUE}. */

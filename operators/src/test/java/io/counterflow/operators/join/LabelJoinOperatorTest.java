@@ -155,7 +155,9 @@ class LabelJoinOperatorTest {
             h.watermark(T0 + MIN + L + 1);
             assertThat(h.reasons()).containsExactly(BadInputReason.UNKNOWN_IMPRESSION,
                     BadInputReason.UNKNOWN_IMPRESSION);
-            assertThat(h.rejected().get(1)).contains("x");
+            assertThat(h.rejected()).containsExactly(
+                    "UNKNOWN_IMPRESSION {\"impression_id\":\"x\",\"ts\":" + T0 + "}",
+                    "UNKNOWN_IMPRESSION {\"impression_id\":\"x\",\"ts\":" + (T0 + MIN) + "}");
             assertThat(h.samples()).isEmpty();
             assertCleaned(h);
         }
