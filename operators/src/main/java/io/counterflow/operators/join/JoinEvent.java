@@ -6,7 +6,9 @@ import io.counterflow.model.data.Impression;
 
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.streaming.api.datastream.DataStream;
 
 import java.util.Objects;
 
@@ -114,6 +116,48 @@ public final class JoinEvent {
                 return conversion.toString();
             default:
                 return "JoinEvent{" + kind + "}";
+        }
+    }
+
+    /**
+     * The join's input: the three event streams mapped to {@code JoinEvent} (uids {@code join-events-<kind>})
+     * and unioned. Timestamps and watermarks pass through unchanged.
+     */
+    public static DataStream<JoinEvent> union(DataStream<Impression> impressions, DataStream<Click> clicks,
+            DataStream<Conversion> conversions) {
+        DataStream<JoinEvent> i = impressions.map(new FromImpression(), TYPE_INFO).uid("join-events-impressions")
+                .name("join-events-impressions");
+        DataStream<JoinEvent> c = clicks.map(new FromClick(), TYPE_INFO).uid("join-events-clicks")
+                .name("join-events-clicks");
+        DataStream<JoinEvent> v = conversions.map(new FromConversion(), TYPE_INFO).uid("join-events-conversions")
+                .name("join-events-conversions");
+        return i.union(c, v);
+    }
+
+    static final class FromImpression implements MapFunction<Impression, JoinEvent> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public JoinEvent map(Impression x) {
+            return of(x);
+        }
+    }
+
+    static final class FromClick implements MapFunction<Click, JoinEvent> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public JoinEvent map(Click x) {
+            return of(x);
+        }
+    }
+
+    static final class FromConversion implements MapFunction<Conversion, JoinEvent> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public JoinEvent map(Conversion x) {
+            return of(x);
         }
     }
 
