@@ -1,0 +1,138 @@
+package io.counterflow.operators.join;
+
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.ReadableConfig;
+
+import java.io.Serializable;
+import java.time.Duration;
+
+/**
+ * The label join's settings, each declared once below. Immutable and validated on construction; build with
+ * {@link #builder()} or read from a Flink configuration with {@link #fromConfig(ReadableConfig)}.
+ */
+public final class LabelJoinSettings implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** A click counts if {@code ts_click - ts_imp} is in {@code [0, clickWindow]}. */
+    public static final Setting<Duration> CLICK_WINDOW = Setting.of(
+            ConfigOptions.key("counterflow.join.click-window").durationType().defaultValue(Duration.ofMinutes(30))
+                    .withDescription("A click counts if ts_click - ts_impression is in [0, click-window]. An"
+                            + " unclicked impression's sample is final when the watermark reaches"
+                            + " ts_impression + click-window."),
+            "positive", d -> !d.isNegative() && !d.isZero());
+
+    /** A conversion counts if the impression was clicked and {@code ts_conv - ts_click} is in {@code [0, w]}. */
+    public static final Setting<Duration> ATTRIBUTION_WINDOW = Setting.of(
+            ConfigOptions.key("counterflow.join.attribution-window").durationType().defaultValue(Duration.ofDays(7))
+                    .withDescription("A conversion counts if its impression was clicked and ts_conversion -"
+                            + " ts_click is in [0, attribution-window]. A clicked, unconverted impression's sample"
+                            + " is final when the watermark reaches ts_click + attribution-window."),
+            "positive", d -> !d.isNegative() && !d.isZero());
+
+    /**
+     * How far behind the watermark an event may be and still be used, and how long clicks/conversions that
+     * arrived before their impression wait for it. Default: the sources' watermark bound (10 min).
+     */
+    public static final Setting<Duration> ALLOWED_LATENESS = Setting.of(
+            ConfigOptions.key("counterflow.join.allowed-lateness").durationType().defaultValue(Duration.ofMinutes(10))
+                    .withDescription("Events with ts + allowed-lateness < watermark are LATE_EVENT dead letters;"
+                            + " clicks and conversions that arrive before their impression wait until the"
+                            + " watermark passes their ts + allowed-lateness (then UNKNOWN_IMPRESSION); a final"
+                            + " impression keeps a tombstone until its window end + allowed-lateness. Set it"
+                            + " to the sources' watermark bound."),
+            "zero or positive", d -> !d.isNegative());
+
+    /** Bound on buffered early events (and conversions waiting for their click) per impression id. */
+    public static final Setting<Integer> MAX_BUFFERED_EARLY_EVENTS = Setting.of(
+            ConfigOptions.key("counterflow.join.max-buffered-early-events").intType().defaultValue(16)
+                    .withDescription("At most this many clicks/conversions are buffered per impression id while"
+                            + " they wait for their impression (or a conversion for its click); more go to the"
+                            + " dead-letter output. Bounds the join's state per key."),
+            "between 1 and 100000", n -> n >= 1 && n <= 100_000);
+
+    private final long clickWindowMs;
+    private final long attributionWindowMs;
+    private final long allowedLatenessMs;
+    private final int maxBufferedEarlyEvents;
+
+    private LabelJoinSettings(Builder b) {
+        this.clickWindowMs = CLICK_WINDOW.check(b.clickWindow).toMillis();
+        this.attributionWindowMs = ATTRIBUTION_WINDOW.check(b.attributionWindow).toMillis();
+        this.allowedLatenessMs = ALLOWED_LATENESS.check(b.allowedLateness).toMillis();
+        this.maxBufferedEarlyEvents = MAX_BUFFERED_EARLY_EVENTS.check(b.maxBufferedEarlyEvents);
+    }
+
+    public static LabelJoinSettings defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Reads every setting from {@code config} (defaults where absent) and validates it. */
+    public static LabelJoinSettings fromConfig(ReadableConfig config) {
+        return builder().clickWindow(config.get(CLICK_WINDOW.option()))
+                .attributionWindow(config.get(ATTRIBUTION_WINDOW.option()))
+                .allowedLateness(config.get(ALLOWED_LATENESS.option()))
+                .maxBufferedEarlyEvents(config.get(MAX_BUFFERED_EARLY_EVENTS.option())).build();
+    }
+
+    public long clickWindowMs() {
+        return clickWindowMs;
+    }
+
+    public long attributionWindowMs() {
+        return attributionWindowMs;
+    }
+
+    public long allowedLatenessMs() {
+        return allowedLatenessMs;
+    }
+
+    public int maxBufferedEarlyEvents() {
+        return maxBufferedEarlyEvents;
+    }
+
+    @Override
+    public String toString() {
+        return "LabelJoinSettings{clickWindowMs=" + clickWindowMs + ", attributionWindowMs=" + attributionWindowMs
+                + ", allowedLatenessMs=" + allowedLatenessMs + ", maxBufferedEarlyEvents=" + maxBufferedEarlyEvents
+                + "}";
+    }
+
+    /** Builder; every value starts at its setting's default. */
+    public static final class Builder {
+        private Duration clickWindow = CLICK_WINDOW.defaultValue();
+        private Duration attributionWindow = ATTRIBUTION_WINDOW.defaultValue();
+        private Duration allowedLateness = ALLOWED_LATENESS.defaultValue();
+        private Integer maxBufferedEarlyEvents = MAX_BUFFERED_EARLY_EVENTS.defaultValue();
+
+        private Builder() {}
+
+        public Builder clickWindow(Duration d) {
+            this.clickWindow = d;
+            return this;
+        }
+
+        public Builder attributionWindow(Duration d) {
+            this.attributionWindow = d;
+            return this;
+        }
+
+        public Builder allowedLateness(Duration d) {
+            this.allowedLateness = d;
+            return this;
+        }
+
+        public Builder maxBufferedEarlyEvents(int n) {
+            this.maxBufferedEarlyEvents = n;
+            return this;
+        }
+
+        /** Validates every value; the exception message names the offending setting's key. */
+        public LabelJoinSettings build() {
+            return new LabelJoinSettings(this);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package io.counterflow.operators.join;
+
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ReadableConfig;
+
+import java.util.Objects;
+import java.util.function.Predicate;
+
+/**
+ * One setting declared in one place: a Flink {@link ConfigOption} (key, default, description) plus the validator
+ * and the sentence that describes a valid value. Validation failures name the key, e.g. {@code
+ * "counterflow.join.click-window must be positive (got PT0S)"}.
+ *
+ * @param <T> the value type
+ */
+public final class Setting<T> {
+    private final ConfigOption<T> option;
+    private final String requirement;
+    private final Predicate<T> valid;
+
+    private Setting(ConfigOption<T> option, String requirement, Predicate<T> valid) {
+        this.option = Objects.requireNonNull(option, "option");
+        this.requirement = Objects.requireNonNull(requirement, "requirement");
+        this.valid = Objects.requireNonNull(valid, "valid");
+        check(option.defaultValue());
+    }
+
+    /** Declares a setting; its default value is validated at once. */
+    public static <T> Setting<T> of(ConfigOption<T> option, String requirement, Predicate<T> valid) {
+        return new Setting<>(option, requirement, valid);
+    }
+
+    public ConfigOption<T> option() {
+        return option;
+    }
+
+    public String key() {
+        return option.key();
+    }
+
+    public T defaultValue() {
+        return option.defaultValue();
+    }
+
+    /** Returns {@code value} when valid, else throws an {@link IllegalArgumentException} naming the key. */
+    public T check(T value) {
+        if (value == null || !valid.test(value)) {
+            throw new IllegalArgumentException(option.key() + " must be " + requirement + " (got " + value + ")");
+        }
+        return value;
+    }
+
+    /** Reads and validates the setting from a Flink configuration (the default when absent). */
+    public T read(ReadableConfig config) {
+        return check(config.get(option));
+    }
+
+    @Override
+    public String toString() {
+        return option.key() + " (" + requirement + ", default " + option.defaultValue() + ")";
+    }
+}
