@@ -1,0 +1,52 @@
+package io.counterflow.jobs.cli;
+
+import io.counterflow.jobs.offline.OfflineTrainer;
+import io.counterflow.model.io.BadInputReport;
+import io.counterflow.model.metrics.EvaluationResult;
+import io.counterflow.model.snapshot.CvrScorer;
+import io.counterflow.model.snapshot.ModelSnapshot;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** counterflow evaluate: metrics JSON of a snapshot on labeled samples. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = "Print metrics JSON: counts, ctr, cvr_click_space (the papers' CVR metrics, clicked samples "
+                + "only), ctcvr, and cvr_entire_space when the samples carry truth.")
+public final class EvaluateCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Snapshot directory.")
+    Path model;
+
+    @Option(names = "--samples", required = true, description = "Labeled samples, .jsonl or .csv.")
+    Path samples;
+
+    @Option(names = "--numeric", description = "CSV columns to read as numeric, comma-separated.")
+    String numeric;
+
+    @Option(names = "--output", description = "Also write the JSON here.")
+    Path output;
+
+    @Override
+    public Integer call() throws Exception {
+        BadInputReport report = new BadInputReport();
+        EvaluationResult r;
+        try (CvrScorer scorer = ModelSnapshot.load(model)) {
+            r = OfflineTrainer.evaluate(scorer.model(), samples, NumericColumns.parse(numeric), report);
+        }
+        if (report.bad() > 0) {
+            System.err.println(samples.getFileName() + ": " + report.summary());
+        }
+        if (report.valid() == 0) {
+            System.err.println("evaluate: no valid samples in " + samples);
+            return 2;
+        }
+        String json = r.toJson();
+        System.out.println(json);
+        if (output != null) {
+            Files.writeString(output, json + System.lineSeparator());
+        }
+        return 0;
+    }
+}

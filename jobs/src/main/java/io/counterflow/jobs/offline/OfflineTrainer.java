@@ -1,0 +1,168 @@
+package io.counterflow.jobs.offline;
+
+import io.counterflow.model.backend.Backend;
+import io.counterflow.model.data.Features;
+import io.counterflow.model.data.LabeledSample;
+import io.counterflow.model.feature.BatchEncoder;
+import io.counterflow.model.feature.EncodedBatch;
+import io.counterflow.model.feature.FeatureSpace;
+import io.counterflow.model.io.BadInputReport;
+import io.counterflow.model.io.SampleFileReader;
+import io.counterflow.model.metrics.Evaluation;
+import io.counterflow.model.metrics.EvaluationResult;
+import io.counterflow.model.nn.CvrModel;
+import io.counterflow.model.objective.LossTerms;
+import io.counterflow.model.settings.Settings;
+import io.counterflow.model.snapshot.CvrScorer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Trains a model on a samples file for a number of epochs, in file order (the order an online learner sees),
+ * re-reading the file each epoch so memory stays constant. The feature space is inferred from the first
+ * {@value #SCHEMA_SAMPLE} samples; numeric statistics are accumulated during the first epoch only.
+ */
+public final class OfflineTrainer {
+    public static final int SCHEMA_SAMPLE = 10_000;
+
+    private final Settings settings;
+    private final Backend backend;
+    private final int batchSize;
+    private final Set<String> numericColumns;
+    private final PrintStream out;
+
+    /** Per-epoch results (validation metrics when a validation file was given). */
+    public final List<EvaluationResult> epochResults = new ArrayList<>();
+    /** Samples/s of the last epoch, parsing included. */
+    public double lastEpochSamplesPerSecond;
+    public BadInputReport lastReport;
+
+    public OfflineTrainer(Settings settings, Backend backend, int batchSize, Set<String> numericColumns,
+            PrintStream out) {
+        this.settings = settings;
+        this.backend = backend;
+        this.batchSize = batchSize;
+        this.numericColumns = numericColumns;
+        this.out = out;
+    }
+
+    /** Infers the feature space from the head of the file. */
+    public FeatureSpace inferSpace(Path samples) throws IOException {
+        List<Features> head = new ArrayList<>();
+        try (SampleFileReader r = SampleFileReader.open(samples, numericColumns, new BadInputReport())) {
+            LabeledSample s;
+            while (head.size() < SCHEMA_SAMPLE && (s = r.next()) != null) {
+                head.add(s.features);
+            }
+        }
+        if (head.isEmpty()) {
+            throw new IllegalArgumentException(samples + ": no valid samples to infer the feature space from");
+        }
+        return FeatureSpace.infer(head, settings.get(Settings.EMBEDDING_DIM), settings.get(Settings.BUCKETS),
+                settings.get(Settings.TABLE_PER_FIELD), settings.get(Settings.HASH_SEED));
+    }
+
+    /** Trains for the given epochs; evaluates on validation (may be null) after each epoch. */
+    public CvrModel train(Path samples, int epochs, Path validation) throws IOException {
+        FeatureSpace fs = inferSpace(samples);
+        CvrModel model = new CvrModel(settings, fs, backend, batchSize);
+        BatchEncoder enc = new BatchEncoder(fs);
+        EncodedBatch batch = enc.newBatch(batchSize);
+        LabeledSample[] buf = new LabeledSample[batchSize];
+        Progress progress = new Progress(out);
+        for (int epoch = 1; epoch <= epochs; epoch++) {
+            BadInputReport report = new BadInputReport();
+            long t0 = System.nanoTime();
+            long n = 0;
+            double lossSum = 0;
+            int lossBatches = 0;
+            LossTerms last = null;
+            try (SampleFileReader r = SampleFileReader.open(samples, numericColumns, report)) {
+                int k = 0;
+                LabeledSample s;
+                while (true) {
+                    s = r.next();
+                    if (s != null) {
+                        buf[k++] = s;
+                    }
+                    if (k == batchSize || (s == null && k > 0)) {
+                        enc.encode(buf, 0, k, batch, epoch == 1);
+                        last = model.trainStep(batch);
+                        lossSum += last.total;
+                        lossBatches++;
+                        n += k;
+                        k = 0;
+                        double sec = (System.nanoTime() - t0) / 1e9;
+                        progress.update(String.format(Locale.ROOT,
+                                "epoch %d/%d  %,d samples  %s samples/s  loss %.4f (ctr %.4f cvr %.4f ctcvr %.4f imp %.4f cf %.4f)  skipped %d",
+                                epoch, epochs, n, Progress.rate(n / Math.max(sec, 1e-9)), lossSum / lossBatches,
+                                last.ctr, last.cvr, last.ctcvr, last.imputation, last.counterfactual,
+                                model.skippedBatches()), false);
+                    }
+                    if (s == null) {
+                        break;
+                    }
+                }
+            }
+            double sec = (System.nanoTime() - t0) / 1e9;
+            lastEpochSamplesPerSecond = n / Math.max(sec, 1e-9);
+            lastReport = report;
+            progress.update(String.format(Locale.ROOT, "epoch %d/%d  %,d samples in %.1f s (%s samples/s, parsing "
+                    + "included)  mean loss %.5f  skipped batches %d", epoch, epochs, n, sec,
+                    Progress.rate(lastEpochSamplesPerSecond), lossBatches == 0 ? Double.NaN : lossSum / lossBatches,
+                    model.skippedBatches()), true);
+            progress.done();
+            if (report.bad() > 0) {
+                out.println(samples.getFileName() + ": " + report.summary());
+            }
+            if (n == 0) {
+                model.close();
+                throw new IllegalArgumentException(samples + ": no valid samples (" + report.summary() + ")");
+            }
+            if (validation != null) {
+                EvaluationResult res = evaluate(model, validation, numericColumns, null);
+                epochResults.add(res);
+                out.println("epoch " + epoch + " validation: " + res.toJson());
+            }
+        }
+        return model;
+    }
+
+    /** Evaluates a model on a samples file. */
+    public static EvaluationResult evaluate(CvrModel model, Path samples, Set<String> numeric, BadInputReport report)
+            throws IOException {
+        BadInputReport rep = report == null ? new BadInputReport() : report;
+        CvrScorer scorer = CvrScorer.of(model);
+        Evaluation ev = new Evaluation();
+        int cap = 1024;
+        LabeledSample[] buf = new LabeledSample[cap];
+        float[] ctr = new float[cap];
+        float[] cvr = new float[cap];
+        try (SampleFileReader r = SampleFileReader.open(samples, numeric, rep)) {
+            int k = 0;
+            LabeledSample s;
+            while (true) {
+                s = r.next();
+                if (s != null) {
+                    buf[k++] = s;
+                }
+                if (k == cap || (s == null && k > 0)) {
+                    scorer.score(buf, k, ctr, cvr);
+                    for (int i = 0; i < k; i++) {
+                        ev.add(buf[i], ctr[i], cvr[i]);
+                    }
+                    k = 0;
+                }
+                if (s == null) {
+                    break;
+                }
+            }
+        }
+        return ev.result();
+    }
+}
