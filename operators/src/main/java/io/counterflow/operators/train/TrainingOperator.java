@@ -1,0 +1,534 @@
+package io.counterflow.operators.train;
+
+import io.counterflow.model.backend.Backend;
+import io.counterflow.model.backend.Backends;
+import io.counterflow.model.data.Features;
+import io.counterflow.model.data.LabeledSample;
+import io.counterflow.model.feature.BatchEncoder;
+import io.counterflow.model.feature.EncodedBatch;
+import io.counterflow.model.feature.FeatureSpace;
+import io.counterflow.model.nn.CvrModel;
+import io.counterflow.model.objective.LossTerms;
+import io.counterflow.model.settings.Settings;
+import io.counterflow.model.snapshot.ModelSnapshot;
+import io.counterflow.operators.batch.SampleBatch;
+
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MeterView;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.AbstractList;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * Trains a {@link CvrModel} online on {@link SampleBatch}es, at parallelism 1, and exports a serving snapshot per
+ * completed checkpoint (two-phase). Emits one {@link TrainingProgress} per batch.
+ *
+ * <h2>Training</h2>
+ * Per batch: if any numeric feature value is NaN or infinite the batch is skipped before it touches anything
+ * (the encoder's running statistics would otherwise absorb the value and poison every later batch); else it is
+ * encoded ({@link BatchEncoder}, training mode), scored with the current model for the running metrics (every
+ * {@code eval-every}-th batch: progressive validation, predictions strictly before training on the batch), and
+ * trained ({@link CvrModel#trainStep}; a non-finite loss or gradient skips the update inside the model). Batches
+ * larger than the batch capacity are trained in capacity-sized steps. The model is created on the first batch,
+ * with the configured feature space or one inferred from that batch and then fixed (see {@link
+ * TrainingSettings}).
+ *
+ * <h2>State and exactly-once</h2>
+ * The whole training state (parameters, optimiser moments, feature space with numeric statistics, step and
+ * sample counters, and this operator's own counters) is written explicitly in {@link #snapshotState} as chunked
+ * operator {@code ListState<byte[]>} ({@link TrainingStateCodec}, model part in {@code ModelCheckpoint} format).
+ * With exactly-once checkpoints, a restore resumes training exactly where the checkpoint left off: batches after
+ * it are replayed by the upstream operators and trained once more on the restored model, so the final model equals
+ * one trained without interruption on the same batch sequence (bit for bit on the {@code java} backend). Heap
+ * objects between checkpoints are the model's own tensors; nothing added to state is mutated afterwards.
+ *
+ * <h2>Snapshot export (two-phase)</h2>
+ * At {@code snapshotState(id)} the serving snapshot of the model as of that checkpoint is written to a local
+ * staging directory ({@code ModelSnapshot.write}; skipped when no update happened since the last one). At {@code
+ * notifyCheckpointComplete(id)} the newest prepared snapshot with a checkpoint id ≤ id is handed to the {@link
+ * SnapshotPublisher} (older ones are subsumed and deleted); at {@code notifyCheckpointAborted(id)} that
+ * checkpoint's snapshot is deleted. So only models of completed checkpoints are ever published. Staging
+ * directories are per operator instance and deleted on close, also after failures. Without checkpointing, the
+ * final model is published at end of input (checkpoint id 0).
+ *
+ * <h2>Metrics</h2>
+ * Operator group: counters {@code trainedSamples}, {@code trainedBatches}, {@code seenSamples} (this attempt),
+ * meter {@code samplesPerSecond}; gauges {@code step}, {@code trainedSamplesTotal}, {@code seenSamplesTotal}
+ * (from state: continuous across restores), {@code skippedBatches} (non-finite input or loss), {@code
+ * loss.{total,ctr,cvr,ctcvr,imputation,counterfactual}} (last batch), {@code clippedPropensityFraction} (last
+ * batch), {@code runningAuc.{ctr,cvr}}, {@code mean.{pctr,click,pcvrClicked,conversionClicked}} (evaluation
+ * window), {@code snapshotsPublished}, {@code snapshotFailures}, {@code lastPublishedCheckpoint}.
+ */
+public final class TrainingOperator extends AbstractStreamOperator<TrainingProgress>
+        implements OneInputStreamOperator<SampleBatch, TrainingProgress>, BoundedOneInput {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingOperator.class);
+
+    /** Default uid and name. */
+    public static final String NAME = "trainer";
+
+    private final TrainingSettings settings;
+    private final SnapshotPublisher publisher;
+
+    private transient Backend backend;
+    /** {@code null} until the first batch (or a restore of a state that had one). */
+    private transient CvrModel model;
+    private transient BatchEncoder encoder;
+    private transient EncodedBatch encoded;
+    private transient TrainingStateCodec.Counters counters;
+    private transient ListState<byte[]> state;
+    private transient RunningMetrics running;
+    private transient float[] pCtr;
+    private transient float[] pCvr;
+    private transient Path stagingRoot;
+    private transient NavigableMap<Long, PreparedSnapshot> pending;
+    private transient long lastPreparedStep;
+    private transient boolean publisherOpen;
+
+    // Mirrors of task-thread values for metric reporter threads.
+    private transient volatile long stepGauge;
+    private transient volatile long trainedTotalGauge;
+    private transient volatile long seenTotalGauge;
+    private transient volatile long skippedGauge;
+    private transient volatile long lastPublishedCheckpoint;
+    private transient volatile double clippedFraction;
+    private transient volatile double[] lastLoss;
+    private transient Counter trainedSamples;
+    private transient Counter trainedBatches;
+    private transient Counter seenSamples;
+    private transient Counter snapshotsPublished;
+    private transient Counter snapshotFailures;
+
+    public TrainingOperator(TrainingSettings settings, SnapshotPublisher publisher) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.publisher = Objects.requireNonNull(publisher, "publisher");
+    }
+
+    /** Wires the trainer: {@code batches} → this operator at parallelism 1, uid and name {@value #NAME}. */
+    public static SingleOutputStreamOperator<TrainingProgress> train(DataStream<SampleBatch> batches,
+            TrainingSettings settings, SnapshotPublisher publisher) {
+        return batches.transform(NAME, TrainingProgress.TYPE_INFO, new TrainingOperator(settings, publisher))
+                .uid(NAME).name(NAME).setParallelism(1);
+    }
+
+    // ------------------------------------------------------------------------------------------------ lifecycle
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        backend = Backends.create(settings.backend());
+        counters = new TrainingStateCodec.Counters();
+        state = context.getOperatorStateStore().getListState(
+                new ListStateDescriptor<>("training-state", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        if (context.isRestored()) {
+            TrainingStateCodec.Restored r = TrainingStateCodec.read(state.get(), backend, settings.batchCapacity());
+            if (r != null) {
+                counters = r.counters;
+                if (r.model != null) {
+                    useModel(r.model);
+                    warnIfSettingsDiffer(r.model);
+                    LOG.info("Restored training state: step {}, {} samples trained, {} seen, feature space {}",
+                            model.step(), model.trainedSamples(), counters.seenSamples, model.featureSpace());
+                }
+            }
+        }
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        int parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
+        if (parallelism != 1) {
+            throw new IllegalStateException("TrainingOperator must run at parallelism 1 (got " + parallelism
+                    + "): it holds one model; scale the label join and the sources instead");
+        }
+        running = new RunningMetrics(settings.evalWindow());
+        pCtr = new float[settings.batchCapacity()];
+        pCvr = new float[settings.batchCapacity()];
+        pending = new TreeMap<>();
+        lastPreparedStep = -1;
+        lastPublishedCheckpoint = -1;
+        lastLoss = new double[] {Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN};
+        clippedFraction = Double.NaN;
+        Path base = settings.stagingDir().isEmpty() ? Paths.get(System.getProperty("java.io.tmpdir"))
+                : Paths.get(settings.stagingDir());
+        Files.createDirectories(base);
+        stagingRoot = Files.createTempDirectory(base, "counterflow-staging-");
+        publisher.open();
+        publisherOpen = true;
+        registerMetrics(getMetricGroup());
+        refreshGauges();
+    }
+
+    private void registerMetrics(MetricGroup g) {
+        trainedSamples = g.counter("trainedSamples");
+        trainedBatches = g.counter("trainedBatches");
+        seenSamples = g.counter("seenSamples");
+        snapshotsPublished = g.counter("snapshotsPublished");
+        snapshotFailures = g.counter("snapshotFailures");
+        g.meter("samplesPerSecond", new MeterView(trainedSamples, 10));
+        g.gauge("step", () -> stepGauge);
+        g.gauge("trainedSamplesTotal", () -> trainedTotalGauge);
+        g.gauge("seenSamplesTotal", () -> seenTotalGauge);
+        g.gauge("skippedBatches", () -> skippedGauge);
+        g.gauge("lastPublishedCheckpoint", () -> lastPublishedCheckpoint);
+        g.gauge("clippedPropensityFraction", () -> clippedFraction);
+        MetricGroup loss = g.addGroup("loss");
+        String[] names = {"total", "ctr", "cvr", "ctcvr", "imputation", "counterfactual"};
+        for (int i = 0; i < names.length; i++) {
+            int k = i;
+            loss.gauge(names[i], () -> lastLoss[k]);
+        }
+        MetricGroup auc = g.addGroup("runningAuc");
+        auc.gauge("ctr", () -> running.aucCtr);
+        auc.gauge("cvr", () -> running.aucCvr);
+        MetricGroup mean = g.addGroup("mean");
+        mean.gauge("pctr", () -> running.meanPctr);
+        mean.gauge("click", () -> running.meanClick);
+        mean.gauge("pcvrClicked", () -> running.meanPcvrClicked);
+        mean.gauge("conversionClicked", () -> running.meanConversionClicked);
+    }
+
+    @Override
+    public void close() throws Exception {
+        // Runs after normal completion and after failures alike: release native memory and staging files.
+        try {
+            if (pending != null) {
+                for (PreparedSnapshot p : pending.values()) {
+                    deleteQuietly(p.directory());
+                }
+                pending.clear();
+            }
+            if (stagingRoot != null) {
+                deleteQuietly(stagingRoot);
+            }
+            if (publisherOpen) {
+                publisherOpen = false;
+                publisher.close();
+            }
+        } finally {
+            if (model != null) {
+                model.close();
+                model = null;
+            }
+            if (backend != null) {
+                backend.close();
+                backend = null;
+            }
+            super.close();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ training
+
+    @Override
+    public void processElement(StreamRecord<SampleBatch> record) throws Exception {
+        SampleBatch batch = record.getValue();
+        LabeledSample[] samples = batch.samples;
+        int n = batch.count;
+        counters.seenBatches++;
+        counters.seenSamples += n;
+        seenSamples.inc(n);
+        TrainingProgress p = new TrainingProgress();
+        p.batchSamples = n;
+        for (int i = 0; i < n; i++) {
+            p.batchClicks += samples[i].click;
+        }
+        if (!finiteInputs(samples, n)) {
+            counters.nonFiniteInputBatches++;
+            LOG.warn("Skipped batch {} ({} samples): a numeric feature value is NaN or infinite",
+                    counters.seenBatches, n);
+            p.trained = false;
+            p.loss = p.lossCtr = p.lossCvr = p.lossCtcvr = p.lossImputation = p.lossCounterfactual = Double.NaN;
+        } else {
+            if (model == null) {
+                createModel(samples, n);
+            }
+            boolean score = settings.evalEvery() > 0 && counters.seenBatches % settings.evalEvery() == 0;
+            p.trained = true;
+            int cap = settings.batchCapacity();
+            for (int off = 0; off < n; off += cap) {
+                p.trained &= trainStep(samples, off, Math.min(cap, n - off), score, p);
+            }
+            if (score) {
+                running.maybeRefresh();
+            }
+        }
+        refreshGauges();
+        p.step = model == null ? 0 : model.step();
+        p.seenBatches = counters.seenBatches;
+        p.seenSamples = counters.seenSamples;
+        p.trainedSamples = model == null ? 0 : model.trainedSamples();
+        p.skippedBatches = skippedBatches();
+        p.runningAucCtr = running.aucCtr;
+        p.runningAucCvr = running.aucCvr;
+        output.collect(new StreamRecord<>(p, record.getTimestamp()));
+    }
+
+    /** One optimiser step on samples[off, off+n); returns whether it was applied. */
+    private boolean trainStep(LabeledSample[] samples, int off, int n, boolean score, TrainingProgress p) {
+        encoder.encode(samples, off, n, encoded, true);
+        if (score) {
+            model.predict(encoded, pCtr, pCvr);
+            for (int i = 0; i < n; i++) {
+                LabeledSample s = samples[off + i];
+                running.add(pCtr[i], pCvr[i], s.click, s.conversion);
+            }
+        }
+        long stepBefore = model.step();
+        LossTerms l = model.trainStep(encoded);
+        boolean applied = model.step() > stepBefore;
+        p.loss = l.total;
+        p.lossCtr = l.ctr;
+        p.lossCvr = l.cvr;
+        p.lossCtcvr = l.ctcvr;
+        p.lossImputation = l.imputation;
+        p.lossCounterfactual = l.counterfactual;
+        p.clippedPropensities += l.clippedPropensities;
+        lastLoss = new double[] {l.total, l.ctr, l.cvr, l.ctcvr, l.imputation, l.counterfactual};
+        clippedFraction = n == 0 ? Double.NaN : (double) l.clippedPropensities / n;
+        if (applied) {
+            trainedSamples.inc(n);
+            trainedBatches.inc();
+        } else {
+            LOG.warn("Skipped a step at batch {}: non-finite loss or gradient ({})", counters.seenBatches, l);
+        }
+        return applied;
+    }
+
+    private static boolean finiteInputs(LabeledSample[] samples, int n) {
+        for (int i = 0; i < n; i++) {
+            Features f = samples[i].features;
+            if (f == null) {
+                continue;
+            }
+            for (double v : f.numValues) {
+                if (!Double.isFinite(v)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private void createModel(LabeledSample[] samples, int n) {
+        Settings s = settings.model();
+        int dim = s.get(Settings.EMBEDDING_DIM);
+        int buckets = s.get(Settings.BUCKETS);
+        boolean perField = s.get(Settings.TABLE_PER_FIELD);
+        long seed = s.get(Settings.HASH_SEED);
+        FeatureSpace space;
+        if (settings.infersFeatureSpace()) {
+            List<Features> first = new AbstractList<>() {
+                @Override
+                public Features get(int i) {
+                    return samples[i].features;
+                }
+
+                @Override
+                public int size() {
+                    return n;
+                }
+            };
+            space = FeatureSpace.infer(first, dim, buckets, perField, seed);
+            LOG.info("Feature space inferred from the first batch ({} samples) and fixed from now on: {}", n, space);
+        } else {
+            space = new FeatureSpace(settings.categoricalFields(), settings.multiValuedFields(),
+                    settings.numericFields(), dim, buckets, perField, seed);
+            LOG.info("Feature space from configuration: {}", space);
+        }
+        useModel(new CvrModel(s, space, backend, settings.batchCapacity()));
+    }
+
+    private void useModel(CvrModel m) {
+        model = m;
+        encoder = new BatchEncoder(m.featureSpace());
+        encoded = encoder.newBatch(settings.batchCapacity());
+    }
+
+    private void warnIfSettingsDiffer(CvrModel restored) {
+        Map<String, Object> configured = settings.model().toJsonMap();
+        Map<String, Object> inState = restored.settings().toJsonMap();
+        if (!String.valueOf(configured).equals(String.valueOf(inState))) {
+            LOG.warn("The restored model's settings differ from the configured ones; the restored ones are used"
+                    + " (the architecture is part of the state). Restored: {}; configured: {}", inState, configured);
+        }
+    }
+
+    private long skippedBatches() {
+        return counters.nonFiniteInputBatches + (model == null ? 0 : model.skippedBatches());
+    }
+
+    private void refreshGauges() {
+        stepGauge = model == null ? 0 : model.step();
+        trainedTotalGauge = model == null ? 0 : model.trainedSamples();
+        seenTotalGauge = counters.seenSamples;
+        skippedGauge = skippedBatches();
+    }
+
+    @Override
+    public void endInput() throws Exception {
+        if (!getOperatorConfig().isCheckpointingEnabled() && model != null) {
+            // No checkpoint will ever complete: publish the final model now.
+            prepare(0L);
+            publishUpTo(0L);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ checkpoints
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        state.update(TrainingStateCodec.write(counters, model));
+        if (model != null && model.step() != lastPreparedStep) {
+            prepare(context.getCheckpointId());
+        }
+    }
+
+    /** Phase one: writes the serving snapshot of the current model to a staging directory. */
+    private void prepare(long checkpointId) {
+        Path dir = stagingRoot.resolve("cp-" + checkpointId);
+        try {
+            deleteQuietly(dir);
+            Files.createDirectories(dir);
+            Map<String, Object> info = info(checkpointId);
+            ModelSnapshot.write(model, dir, info);
+            pending.put(checkpointId, new PreparedSnapshot(checkpointId, model.step(), model.trainedSamples(), dir,
+                    info));
+            lastPreparedStep = model.step();
+        } catch (IOException | RuntimeException e) {
+            // The training state above is what recovery needs; a missing serving snapshot only delays publishing.
+            snapshotFailures.inc();
+            LOG.warn("Could not prepare the serving snapshot of checkpoint {}", checkpointId, e);
+            deleteQuietly(dir);
+        }
+    }
+
+    private Map<String, Object> info(long checkpointId) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("checkpoint_id", checkpointId);
+        m.put("step", model.step());
+        m.put("trained_samples", model.trainedSamples());
+        m.put("seen_samples", counters.seenSamples);
+        m.put("seen_batches", counters.seenBatches);
+        m.put("skipped_batches", skippedBatches());
+        running.refresh();
+        putFinite(m, "running_auc_ctr", running.aucCtr);
+        putFinite(m, "running_auc_cvr", running.aucCvr);
+        putFinite(m, "mean_pctr", running.meanPctr);
+        putFinite(m, "mean_click", running.meanClick);
+        putFinite(m, "mean_pcvr_clicked", running.meanPcvrClicked);
+        putFinite(m, "mean_conversion_clicked", running.meanConversionClicked);
+        putFinite(m, "loss", lastLoss[0]);
+        return m;
+    }
+
+    private static void putFinite(Map<String, Object> m, String key, double v) {
+        if (Double.isFinite(v)) {
+            m.put(key, v);
+        }
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) throws Exception {
+        super.notifyCheckpointComplete(checkpointId);
+        publishUpTo(checkpointId);
+    }
+
+    /** Phase two: publishes the newest snapshot prepared at or before {@code checkpointId}, drops older ones. */
+    private void publishUpTo(long checkpointId) {
+        Map.Entry<Long, PreparedSnapshot> newest = pending.floorEntry(checkpointId);
+        if (newest == null) {
+            return;
+        }
+        List<PreparedSnapshot> done = new ArrayList<>(pending.headMap(checkpointId, true).values());
+        pending.headMap(checkpointId, true).clear();
+        PreparedSnapshot s = newest.getValue();
+        try {
+            String where = publisher.publish(s);
+            snapshotsPublished.inc();
+            lastPublishedCheckpoint = s.checkpointId();
+            LOG.info("Published the model of checkpoint {} (step {}, {} samples) to {}", s.checkpointId(), s.step(),
+                    s.trainedSamples(), where);
+        } catch (IOException | RuntimeException e) {
+            snapshotFailures.inc();
+            LOG.warn("Could not publish the model of checkpoint {}; a later checkpoint will publish a newer one",
+                    s.checkpointId(), e);
+        } finally {
+            for (PreparedSnapshot p : done) {
+                deleteQuietly(p.directory());
+            }
+        }
+    }
+
+    @Override
+    public void notifyCheckpointAborted(long checkpointId) throws Exception {
+        super.notifyCheckpointAborted(checkpointId);
+        PreparedSnapshot p = pending.remove(checkpointId);
+        if (p != null) {
+            deleteQuietly(p.directory());
+            lastPreparedStep = -1; // prepare again at the next checkpoint even without new updates
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(f -> {
+                try {
+                    Files.deleteIfExists(f);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warn("Could not delete {}", dir, e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ test hooks
+
+    /** The model (null before the first batch); for tests. */
+    CvrModel model() {
+        return model;
+    }
+
+    /** Checkpoint ids with a prepared, unpublished snapshot; for tests. */
+    List<Long> pendingCheckpoints() {
+        return new ArrayList<>(pending.keySet());
+    }
+
+    long seenSamplesTotal() {
+        return counters.seenSamples;
+    }
+}

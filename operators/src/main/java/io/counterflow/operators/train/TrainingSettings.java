@@ -1,0 +1,234 @@
+package io.counterflow.operators.train;
+
+import io.counterflow.model.settings.Settings;
+import io.counterflow.operators.batch.MiniBatchSettings;
+import io.counterflow.operators.join.Setting;
+
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.ReadableConfig;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The training operator's settings (each declared once below) plus the model's {@link Settings}. Immutable and
+ * validated on construction; build with {@link #builder()} or {@link #fromConfig}.
+ *
+ * <p>Feature space: when any of the three field lists is set, the model's input layer is exactly those fields
+ * (categorical, multi-valued, numeric). When all three are empty (the default), the schema is inferred from the
+ * first batch the operator trains on ({@code FeatureSpace.infer}) and then fixed for the life of the model (it is
+ * part of every checkpoint): fields that first appear later are ignored. Set the lists in production, so that a
+ * rare field missing from the first batch is not lost.
+ */
+public final class TrainingSettings implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Compute backend of the model. */
+    public static final Setting<String> BACKEND = Setting.of(
+            ConfigOptions.key("counterflow.train.backend").stringType().defaultValue("openblas")
+                    .withDescription("Compute backend of the model: openblas (native, one thread per operator),"
+                            + " java (pure-Java reference; bit-for-bit reproducible) or auto (openblas, else java)."),
+            "one of openblas, java, auto", b -> Set.of("openblas", "java", "auto").contains(b));
+
+    public static final Setting<List<String>> CATEGORICAL_FIELDS = Setting.of(
+            ConfigOptions.key("counterflow.train.categorical-fields").stringType().asList().defaultValues()
+                    .withDescription("Single-valued categorical feature fields. With all three field lists empty,"
+                            + " the schema is inferred from the first batch."),
+            "a list of field names", l -> l != null);
+
+    public static final Setting<List<String>> MULTI_VALUED_FIELDS = Setting.of(
+            ConfigOptions.key("counterflow.train.multi-valued-fields").stringType().asList().defaultValues()
+                    .withDescription("Multi-valued categorical feature fields (string arrays, mean-pooled)."),
+            "a list of field names", l -> l != null);
+
+    public static final Setting<List<String>> NUMERIC_FIELDS = Setting.of(
+            ConfigOptions.key("counterflow.train.numeric-fields").stringType().asList().defaultValues()
+                    .withDescription("Numeric feature fields (standardised with running statistics)."),
+            "a list of field names", l -> l != null);
+
+    /** Size of the window of recent predictions behind the running AUC and calibration gauges. */
+    public static final Setting<Integer> EVAL_WINDOW = Setting.of(
+            ConfigOptions.key("counterflow.train.eval-window").intType().defaultValue(20_000)
+                    .withDescription("The running AUC and mean-prediction gauges cover the last this many"
+                            + " samples (predictions made before training on their batch)."),
+            "between 100 and 10000000", n -> n >= 100 && n <= 10_000_000);
+
+    /** Every n-th batch is scored before training on it (progressive validation); 0 turns it off. */
+    public static final Setting<Integer> EVAL_EVERY = Setting.of(
+            ConfigOptions.key("counterflow.train.eval-every").intType().defaultValue(1)
+                    .withDescription("Score every n-th batch with the current model before training on it, for"
+                            + " the running metrics (costs one extra forward pass per scored batch); 0 = never."),
+            "zero or positive", n -> n >= 0);
+
+    /** Local directory for prepared snapshots; empty means {@code java.io.tmpdir}. */
+    public static final Setting<String> STAGING_DIR = Setting.of(
+            ConfigOptions.key("counterflow.train.staging-dir").stringType().defaultValue("")
+                    .withDescription("Local directory where the serving snapshot of each checkpoint is written"
+                            + " before the checkpoint completes (empty: java.io.tmpdir)."),
+            "a path or empty", s -> s != null);
+
+    private final String backend;
+    private final int batchCapacity;
+    private final String[] categoricalFields;
+    private final String[] multiValuedFields;
+    private final String[] numericFields;
+    private final int evalWindow;
+    private final int evalEvery;
+    private final String stagingDir;
+    /** Model settings as {@code Settings.toJsonMap()} (Settings itself is not serializable). */
+    private final LinkedHashMap<String, Object> model;
+
+    private TrainingSettings(Builder b) {
+        this.backend = BACKEND.check(b.backend);
+        this.batchCapacity = MiniBatchSettings.BATCH_SIZE.check(b.batchCapacity);
+        this.categoricalFields = CATEGORICAL_FIELDS.check(b.categoricalFields).toArray(new String[0]);
+        this.multiValuedFields = MULTI_VALUED_FIELDS.check(b.multiValuedFields).toArray(new String[0]);
+        this.numericFields = NUMERIC_FIELDS.check(b.numericFields).toArray(new String[0]);
+        this.evalWindow = EVAL_WINDOW.check(b.evalWindow);
+        this.evalEvery = EVAL_EVERY.check(b.evalEvery);
+        this.stagingDir = STAGING_DIR.check(b.stagingDir);
+        this.model = new LinkedHashMap<>(b.model.toJsonMap());
+        Settings.fromJsonMap(model); // fails here, not on the cluster, if a value does not survive the round trip
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public static TrainingSettings defaults() {
+        return builder().build();
+    }
+
+    /** Reads every operator setting from {@code config} (defaults where absent); model settings as given. */
+    public static Builder builder(ReadableConfig config, Settings model) {
+        return builder().backend(BACKEND.read(config)).categoricalFields(CATEGORICAL_FIELDS.read(config))
+                .multiValuedFields(MULTI_VALUED_FIELDS.read(config)).numericFields(NUMERIC_FIELDS.read(config))
+                .evalWindow(EVAL_WINDOW.read(config)).evalEvery(EVAL_EVERY.read(config))
+                .stagingDir(STAGING_DIR.read(config)).batchCapacity(MiniBatchSettings.BATCH_SIZE.read(config))
+                .model(model);
+    }
+
+    public String backend() {
+        return backend;
+    }
+
+    /** Largest batch trained in one step (larger batches are split); the mini-batch size. */
+    public int batchCapacity() {
+        return batchCapacity;
+    }
+
+    /** Whether the feature space is inferred from the first batch (no field list set). */
+    public boolean infersFeatureSpace() {
+        return categoricalFields.length + multiValuedFields.length + numericFields.length == 0;
+    }
+
+    public String[] categoricalFields() {
+        return categoricalFields.clone();
+    }
+
+    public String[] multiValuedFields() {
+        return multiValuedFields.clone();
+    }
+
+    public String[] numericFields() {
+        return numericFields.clone();
+    }
+
+    public int evalWindow() {
+        return evalWindow;
+    }
+
+    public int evalEvery() {
+        return evalEvery;
+    }
+
+    public String stagingDir() {
+        return stagingDir;
+    }
+
+    /** A fresh copy of the model settings. */
+    public Settings model() {
+        return Settings.fromJsonMap(model);
+    }
+
+    @Override
+    public String toString() {
+        return "TrainingSettings{backend=" + backend + ", batchCapacity=" + batchCapacity + ", fields="
+                + (infersFeatureSpace() ? "inferred" : Arrays.toString(categoricalFields) + "/"
+                        + Arrays.toString(multiValuedFields) + "/" + Arrays.toString(numericFields))
+                + ", evalWindow=" + evalWindow + ", evalEvery=" + evalEvery + ", model=" + model + "}";
+    }
+
+    /** Builder; every value starts at its setting's default, the model at {@code new Settings()}. */
+    public static final class Builder {
+        private String backend = BACKEND.defaultValue();
+        private Integer batchCapacity = MiniBatchSettings.BATCH_SIZE.defaultValue();
+        private List<String> categoricalFields = List.of();
+        private List<String> multiValuedFields = List.of();
+        private List<String> numericFields = List.of();
+        private Integer evalWindow = EVAL_WINDOW.defaultValue();
+        private Integer evalEvery = EVAL_EVERY.defaultValue();
+        private String stagingDir = STAGING_DIR.defaultValue();
+        private Settings model = new Settings();
+
+        private Builder() {}
+
+        public Builder backend(String b) {
+            this.backend = b;
+            return this;
+        }
+
+        public Builder batchCapacity(int n) {
+            this.batchCapacity = n;
+            return this;
+        }
+
+        public Builder categoricalFields(List<String> f) {
+            this.categoricalFields = f;
+            return this;
+        }
+
+        public Builder multiValuedFields(List<String> f) {
+            this.multiValuedFields = f;
+            return this;
+        }
+
+        public Builder numericFields(List<String> f) {
+            this.numericFields = f;
+            return this;
+        }
+
+        public Builder evalWindow(int n) {
+            this.evalWindow = n;
+            return this;
+        }
+
+        public Builder evalEvery(int n) {
+            this.evalEvery = n;
+            return this;
+        }
+
+        public Builder stagingDir(String d) {
+            this.stagingDir = d;
+            return this;
+        }
+
+        public Builder model(Settings s) {
+            this.model = s.copy();
+            return this;
+        }
+
+        public TrainingSettings build() {
+            return new TrainingSettings(this);
+        }
+    }
+
+    /** Model settings map, for tests. */
+    Map<String, Object> modelMap() {
+        return model;
+    }
+}

@@ -1,0 +1,372 @@
+package io.counterflow.operators.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.counterflow.model.backend.Backend;
+import io.counterflow.model.backend.Tensor;
+import io.counterflow.model.data.Features;
+import io.counterflow.model.data.LabeledSample;
+import io.counterflow.model.nn.CvrModel;
+import io.counterflow.model.settings.Settings;
+import io.counterflow.model.snapshot.CvrScorer;
+import io.counterflow.model.snapshot.ModelSnapshot;
+import io.counterflow.model.testing.TinyData;
+import io.counterflow.operators.batch.SampleBatch;
+
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** Harness tests of {@link TrainingOperator}: training, exact resume, NaN guard, two-phase snapshot export. */
+class TrainingOperatorTest {
+    private static final int BATCH = 16;
+
+    @TempDir Path staging;
+
+    @BeforeEach
+    void clearPublished() {
+        Recording.PUBLISHED.clear();
+    }
+
+    private TrainingSettings settings() {
+        return TrainingSettings.builder().backend("java").batchCapacity(BATCH).evalWindow(100)
+                .stagingDir(staging.toString()).model(TinyData.tinySettings("escm2-ips", "shared-bottom")).build();
+    }
+
+    /** Six batches of 16 tiny samples. */
+    private static List<SampleBatch> batches(int count) {
+        LabeledSample[] all = TinyData.samples(count * BATCH, 11);
+        List<SampleBatch> l = new ArrayList<>();
+        for (int b = 0; b < count; b++) {
+            l.add(new SampleBatch(Arrays.copyOfRange(all, b * BATCH, (b + 1) * BATCH)));
+        }
+        return l;
+    }
+
+    @Test
+    void snapshotRestoreContinueGivesBitForBitTheModelOfAnUninterruptedRun() throws Exception {
+        List<SampleBatch> batches = batches(6);
+        Map<String, float[]> uninterrupted;
+        try (Trainer t = Trainer.open(settings(), null)) {
+            t.feed(batches);
+            uninterrupted = tensors(t.operator.model());
+            assertThat(t.operator.model().step()).isEqualTo(6);
+        }
+
+        OperatorSubtaskState snapshot;
+        try (Trainer t = Trainer.open(settings(), null)) {
+            t.feed(batches.subList(0, 3));
+            snapshot = t.harness.snapshot(1, 1);
+            t.feed(batches.subList(3, 5)); // trained after the checkpoint, then lost in the "failure"
+        }
+        try (Trainer t = Trainer.open(settings(), snapshot)) {
+            CvrModel restored = t.operator.model();
+            assertThat(restored.step()).isEqualTo(3);
+            assertThat(restored.trainedSamples()).isEqualTo(3 * BATCH);
+            assertThat(t.operator.seenSamplesTotal()).isEqualTo(3 * BATCH);
+            t.feed(batches.subList(3, 6));
+            CvrModel resumed = t.operator.model();
+            assertThat(resumed.step()).isEqualTo(6);
+            assertThat(resumed.trainedSamples()).isEqualTo(6 * BATCH);
+            Map<String, float[]> after = tensors(resumed);
+            assertThat(after.keySet()).containsExactlyElementsOf(uninterrupted.keySet());
+            for (String name : uninterrupted.keySet()) {
+                assertThat(after.get(name)).as(name).containsExactly(uninterrupted.get(name));
+            }
+            // the progress records carry the state's counters, continuing across the restore
+            TrainingProgress last = t.progress().get(t.progress().size() - 1);
+            assertThat(last.seenBatches).isEqualTo(6);
+            assertThat(last.seenSamples).isEqualTo(6L * BATCH);
+            assertThat(last.trainedSamples).isEqualTo(6L * BATCH);
+        }
+    }
+
+    @Test
+    void aSnapshotTakenBeforeTheFirstBatchRestoresToAnEmptyTrainer() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (Trainer t = Trainer.open(settings(), null)) {
+            snapshot = t.harness.snapshot(1, 1);
+        }
+        try (Trainer t = Trainer.open(settings(), snapshot)) {
+            assertThat(t.operator.model()).isNull();
+            t.feed(batches(1));
+            assertThat(t.operator.model().step()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aBatchWithANonFiniteValueIsSkippedCountedAndLeavesTheModelAsIfItNeverCame() throws Exception {
+        List<SampleBatch> batches = batches(4);
+        Map<String, float[]> without;
+        try (Trainer t = Trainer.open(settings(), null)) {
+            t.feed(batches);
+            without = tensors(t.operator.model());
+        }
+        LabeledSample[] poisoned = TinyData.samples(BATCH, 99);
+        poisoned[5] = withPrice(poisoned[5], Double.NaN);
+        try (Trainer t = Trainer.open(settings(), null)) {
+            t.feed(batches.subList(0, 2));
+            t.feed(List.of(new SampleBatch(poisoned)));
+            t.feed(batches.subList(2, 4));
+            TrainingProgress skipped = t.progress().get(2);
+            assertThat(skipped.trained).isFalse();
+            assertThat(skipped.skippedBatches).isEqualTo(1);
+            TrainingProgress last = t.progress().get(4);
+            assertThat(last.skippedBatches).isEqualTo(1);
+            assertThat(last.seenBatches).isEqualTo(5);
+            assertThat(last.trainedSamples).isEqualTo(4L * BATCH);
+            assertThat(last.step).isEqualTo(4);
+            assertThat(Double.isFinite(last.loss)).isTrue();
+            Map<String, float[]> with = tensors(t.operator.model());
+            for (String name : without.keySet()) {
+                assertThat(with.get(name)).as(name).containsExactly(without.get(name));
+            }
+        }
+    }
+
+    @Test
+    void publishesOnlyModelsOfCompletedCheckpointsAndDiscardsAbortedAndSubsumedOnes() throws Exception {
+        List<SampleBatch> batches = batches(4);
+        try (Trainer t = Trainer.open(settings(), null)) {
+            t.feed(batches.subList(0, 1));
+            t.harness.snapshot(1, 1);
+            assertThat(Recording.PUBLISHED).as("nothing before the checkpoint completes").isEmpty();
+            assertThat(t.operator.pendingCheckpoints()).containsExactly(1L);
+            t.harness.notifyOfCompletedCheckpoint(1);
+            assertThat(Recording.PUBLISHED).extracting(p -> p.checkpointId).containsExactly(1L);
+            assertThat(Recording.PUBLISHED.get(0).step).isEqualTo(1);
+
+            t.feed(batches.subList(1, 2));
+            t.harness.snapshot(2, 2);
+            Path aborted = stagedDir(2);
+            assertThat(aborted).exists();
+            t.operator.notifyCheckpointAborted(2);
+            assertThat(aborted).doesNotExist();
+            assertThat(t.operator.pendingCheckpoints()).isEmpty();
+
+            t.harness.snapshot(3, 3); // re-prepared: the aborted checkpoint's model was never published
+            t.feed(batches.subList(2, 3));
+            t.harness.snapshot(4, 4);
+            Path subsumed = stagedDir(3);
+            t.harness.notifyOfCompletedCheckpoint(4); // 3's notification was lost: 4 subsumes it
+            assertThat(Recording.PUBLISHED).extracting(p -> p.checkpointId).containsExactly(1L, 4L);
+            assertThat(Recording.PUBLISHED.get(1).step).isEqualTo(3);
+            assertThat(Recording.PUBLISHED.get(1).info).containsEntry("trained_samples", 3 * BATCH)
+                    .containsEntry("checkpoint_id", 4);
+            assertThat(subsumed).doesNotExist();
+            assertThat(stagedDir(4)).doesNotExist();
+
+            t.harness.snapshot(5, 5); // no update since checkpoint 4: nothing new to publish
+            assertThat(t.operator.pendingCheckpoints()).isEmpty();
+        }
+    }
+
+    @Test
+    void thePublishedSnapshotLoadsAndScoresLikeTheTrainedModel() throws Exception {
+        try (Trainer t = Trainer.open(settings(), null)) {
+            t.feed(batches(3));
+            t.harness.snapshot(7, 7);
+            t.harness.notifyOfCompletedCheckpoint(7);
+            Path copy = Recording.PUBLISHED.get(0).copy;
+            int n = BATCH; // CvrScorer.of scores in steps of its own batch size: stay within the model's capacity
+            LabeledSample[] probe = TinyData.samples(n, 5);
+            float[] ctr1 = new float[n];
+            float[] cvr1 = new float[n];
+            float[] ctr2 = new float[n];
+            float[] cvr2 = new float[n];
+            try (CvrScorer loaded = ModelSnapshot.load(copy)) {
+                loaded.score(probe, n, ctr1, cvr1);
+            }
+            try (CvrScorer live = CvrScorer.of(t.operator.model())) {
+                live.score(probe, n, ctr2, cvr2);
+            }
+            assertThat(ctr1).containsExactly(ctr2, org.assertj.core.data.Offset.offset(1e-6f));
+            assertThat(cvr1).containsExactly(cvr2, org.assertj.core.data.Offset.offset(1e-6f));
+        }
+    }
+
+    @Test
+    void usesTheConfiguredFeatureSpaceWhenFieldsAreGiven() throws Exception {
+        TrainingSettings s = TrainingSettings.builder().backend("java").batchCapacity(BATCH)
+                .stagingDir(staging.toString()).model(TinyData.tinySettings("esmm", "shared-bottom"))
+                .categoricalFields(List.of("user", "item", "absent")).numericFields(List.of("price")).build();
+        try (Trainer t = Trainer.open(s, null)) {
+            t.feed(batches(1));
+            assertThat(t.operator.model().featureSpace().fieldNames()).containsExactly("user", "item", "absent",
+                    "price");
+        }
+        try (Trainer t = Trainer.open(settings(), null)) {
+            t.feed(batches(1));
+            assertThat(t.operator.model().featureSpace().fieldNames()).containsExactly("user", "item", "hist",
+                    "price");
+        }
+    }
+
+    @Test
+    void splitsBatchesLargerThanTheCapacityIntoSeveralSteps() throws Exception {
+        LabeledSample[] big = TinyData.samples(BATCH * 2 + 3, 3);
+        try (Trainer t = Trainer.open(settings(), null)) {
+            t.feed(List.of(new SampleBatch(big)));
+            assertThat(t.operator.model().step()).isEqualTo(3);
+            assertThat(t.progress().get(0).trainedSamples).isEqualTo(big.length);
+        }
+    }
+
+    @Test
+    void refusesToRunAtParallelismAboveOne() throws Exception {
+        TrainingOperator op = new TrainingOperator(settings(), SnapshotPublisher.discarding());
+        try (OneInputStreamOperatorTestHarness<SampleBatch, TrainingProgress> h =
+                new OneInputStreamOperatorTestHarness<>(op, 2, 2, 0)) {
+            assertThatThrownBy(h::open).hasMessageContaining("parallelism 1");
+        }
+    }
+
+    @Test
+    void settingsSurviveJavaSerialization() throws Exception {
+        Settings model = TinyData.tinySettings("dcmt", "mmoe");
+        TrainingSettings s = TrainingSettings.builder().model(model).build();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(new TrainingOperator(s, SnapshotPublisher.discarding()));
+            out.writeObject(s);
+        }
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+            in.readObject();
+            TrainingSettings back = (TrainingSettings) in.readObject();
+            assertThat(back.model().get(Settings.OBJECTIVE)).isEqualTo("dcmt");
+            assertThat(back.model().get(Settings.EXTRACTOR)).isEqualTo("mmoe");
+            assertThat(back.model().towers()).containsExactly(model.towers());
+            assertThat(back.model().get(Settings.SEED)).isEqualTo(model.get(Settings.SEED));
+        }
+        assertThatThrownBy(() -> TrainingSettings.builder().backend("gpu").build())
+                .hasMessageContaining("counterflow.train.backend");
+    }
+
+    // ------------------------------------------------------------------------------------------------ fixtures
+
+    private Path stagedDir(long checkpointId) throws Exception {
+        try (var dirs = Files.list(staging)) {
+            Path root = dirs.filter(p -> p.getFileName().toString().startsWith("counterflow-staging-")).findFirst()
+                    .orElseThrow();
+            return root.resolve("cp-" + checkpointId);
+        }
+    }
+
+    private static LabeledSample withPrice(LabeledSample s, double price) {
+        Features f = s.features;
+        Features g = new Features(f.catNames, f.catValues, f.multiNames, f.multiValues, f.numNames,
+                new double[] {price});
+        return new LabeledSample(s.id, s.ts, s.click, s.conversion, g, s.truth);
+    }
+
+    /** Every tensor (parameters and optimiser state) of the model, downloaded. */
+    static Map<String, float[]> tensors(CvrModel m) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        Backend be = m.backend();
+        for (Map.Entry<String, Tensor> e : m.tensors().entrySet()) {
+            float[] a = new float[e.getValue().size()];
+            be.download(e.getValue(), a, 0);
+            out.put(e.getKey(), a);
+        }
+        return out;
+    }
+
+    /** A publisher that copies each published snapshot to a temporary directory and records it. */
+    static final class Recording implements SnapshotPublisher {
+        private static final long serialVersionUID = 1L;
+        static final List<Published> PUBLISHED = new CopyOnWriteArrayList<>();
+
+        @Override
+        public String publish(PreparedSnapshot s) throws java.io.IOException {
+            Path copy = Files.createTempDirectory("published-");
+            try (var files = Files.walk(s.directory())) {
+                for (Path p : (Iterable<Path>) files::iterator) {
+                    Path target = copy.resolve(s.directory().relativize(p).toString());
+                    if (Files.isDirectory(p)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(p, target);
+                    }
+                }
+            }
+            Map<String, Object> manifest = ModelSnapshot.manifest(copy);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> info = (Map<String, Object>) manifest.get("info");
+            PUBLISHED.add(new Published(s.checkpointId(), s.step(), info, copy));
+            return copy.toString();
+        }
+    }
+
+    static final class Published {
+        final long checkpointId;
+        final long step;
+        final Map<String, Object> info;
+        final Path copy;
+
+        Published(long checkpointId, long step, Map<String, Object> info, Path copy) {
+            this.checkpointId = checkpointId;
+            this.step = step;
+            this.info = info;
+            this.copy = copy;
+        }
+    }
+
+    /** The operator in a harness, with a recording publisher. */
+    static final class Trainer implements AutoCloseable {
+        final TrainingOperator operator;
+        final OneInputStreamOperatorTestHarness<SampleBatch, TrainingProgress> harness;
+
+        private Trainer(TrainingSettings s, OperatorSubtaskState restore) throws Exception {
+            operator = new TrainingOperator(s, new Recording());
+            harness = new OneInputStreamOperatorTestHarness<>(operator);
+            harness.getExecutionConfig().disableGenericTypes();
+            harness.setup(TrainingProgress.TYPE_INFO.createSerializer(harness.getExecutionConfig()));
+            if (restore != null) {
+                harness.initializeState(restore);
+            }
+            harness.open();
+        }
+
+        static Trainer open(TrainingSettings s, OperatorSubtaskState restore) throws Exception {
+            return new Trainer(s, restore);
+        }
+
+        void feed(List<SampleBatch> batches) throws Exception {
+            for (SampleBatch b : batches) {
+                harness.processElement(new StreamRecord<>(b, 0L));
+            }
+        }
+
+        List<TrainingProgress> progress() {
+            List<TrainingProgress> l = new ArrayList<>();
+            for (Object o : harness.getOutput()) {
+                if (o instanceof StreamRecord) {
+                    l.add((TrainingProgress) ((StreamRecord<?>) o).getValue());
+                }
+            }
+            return l;
+        }
+
+        @Override
+        public void close() throws Exception {
+            harness.close();
+        }
+    }
+}
