@@ -155,7 +155,7 @@ public final class CounterflowKafkaSources {
         public final DataStream<Conversion> conversions;
         public final DataStream<DeadLetter> deadLetters;
 
-        Streams(DataStream<Impression> impressions, DataStream<Click> clicks, DataStream<Conversion> conversions,
+        public Streams(DataStream<Impression> impressions, DataStream<Click> clicks, DataStream<Conversion> conversions,
                 DataStream<DeadLetter> deadLetters) {
             this.impressions = impressions;
             this.clicks = clicks;

@@ -2,6 +2,7 @@ package io.counterflow.connectors.kafka;
 
 import io.counterflow.model.data.DeadLetter;
 
+import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -55,7 +56,7 @@ public final class DeadLetterSink {
     }
 
     /** {@code deadLetters.sinkTo(sink)} with uid and name {@value #NAME}. */
-    public static DataStreamSink<DeadLetter> sinkTo(DataStream<DeadLetter> deadLetters, KafkaSink<DeadLetter> sink) {
+    public static DataStreamSink<DeadLetter> sinkTo(DataStream<DeadLetter> deadLetters, Sink<DeadLetter> sink) {
         return deadLetters.sinkTo(sink).uid(NAME).name(NAME);
     }
 

@@ -1,0 +1,103 @@
+package io.counterflow.jobs.stream;
+
+import io.counterflow.connectors.kafka.CounterflowKafkaSources;
+import io.counterflow.connectors.kafka.DeadLetterSink;
+import io.counterflow.model.data.DeadLetter;
+import io.counterflow.model.data.LabeledSample;
+import io.counterflow.operators.batch.MiniBatchSettings;
+import io.counterflow.operators.batch.MiniBatcher;
+import io.counterflow.operators.batch.SampleBatch;
+import io.counterflow.operators.join.JoinEvent;
+import io.counterflow.operators.join.LabelJoinOperator;
+import io.counterflow.operators.join.LabelJoinSettings;
+import io.counterflow.operators.join.LabelingPolicy;
+import io.counterflow.operators.train.SnapshotPublisher;
+import io.counterflow.operators.train.TrainingOperator;
+import io.counterflow.operators.train.TrainingProgress;
+import io.counterflow.operators.train.TrainingSettings;
+
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+
+/**
+ * The streaming learner's pipeline: three event sources (deserialised, dead letters split off) → label join
+ * (keyed by impression id, event time) → mini-batcher → training operator (parallelism 1, publishes a model per
+ * completed checkpoint); dead letters of the sources and of the join → the dead-letter sink. Every operator has a
+ * uid and a name, so savepoints survive code changes.
+ *
+ * <p>Sources, the dead-letter sink and the snapshot publisher are constructor arguments; {@code StreamCommand}
+ * builds the Kafka ones, tests and the demo build their own. Parallelism: sources, splitters and the join use the
+ * environment's parallelism; the batcher and the trainer run at 1 (one model; see the README on scaling out).
+ */
+public final class CounterflowStreamJob {
+    /** Adds the three event streams and their dead letters to an environment. */
+    @FunctionalInterface
+    public interface EventSources {
+        CounterflowKafkaSources.Streams addTo(StreamExecutionEnvironment env);
+    }
+
+    private final EventSources sources;
+    private final Sink<DeadLetter> deadLetterSink;
+    private final SnapshotPublisher publisher;
+    private final LabelJoinSettings join;
+    private final MiniBatchSettings batching;
+    private final TrainingSettings training;
+    private UnaryOperator<DataStream<SampleBatch>> batchStage = UnaryOperator.identity();
+
+    public CounterflowStreamJob(EventSources sources, Sink<DeadLetter> deadLetterSink, SnapshotPublisher publisher,
+            LabelJoinSettings join, MiniBatchSettings batching, TrainingSettings training) {
+        this.sources = Objects.requireNonNull(sources, "sources");
+        this.deadLetterSink = Objects.requireNonNull(deadLetterSink, "deadLetterSink");
+        this.publisher = Objects.requireNonNull(publisher, "publisher");
+        this.join = Objects.requireNonNull(join, "join");
+        this.batching = Objects.requireNonNull(batching, "batching");
+        this.training = Objects.requireNonNull(training, "training");
+        if (training.batchCapacity() < batching.batchSize()) {
+            throw new IllegalArgumentException("the trainer's batch capacity (" + training.batchCapacity()
+                    + ") is below " + MiniBatchSettings.BATCH_SIZE.key() + " (" + batching.batchSize()
+                    + "): every batch would be split into several steps");
+        }
+    }
+
+    /** Test hook: a stage between the batcher and the trainer (failure injection, recording). */
+    CounterflowStreamJob withBatchStage(UnaryOperator<DataStream<SampleBatch>> stage) {
+        this.batchStage = Objects.requireNonNull(stage, "stage");
+        return this;
+    }
+
+    /** Adds the pipeline to {@code env}; the handles let callers attach progress displays or test sinks. */
+    public Pipeline build(StreamExecutionEnvironment env) {
+        CounterflowKafkaSources.Streams in = sources.addTo(env);
+        SingleOutputStreamOperator<LabeledSample> samples = LabelJoinOperator.join(
+                JoinEvent.union(in.impressions, in.clicks, in.conversions), join, LabelingPolicy.emitWhenFinal());
+        DataStream<DeadLetter> deadLetters =
+                in.deadLetters.union(samples.getSideOutput(LabelJoinOperator.DEAD_LETTERS));
+        DeadLetterSink.sinkTo(deadLetters, deadLetterSink);
+        // One batcher for the one trainer: global batches of exactly batch-size samples (count trigger).
+        SingleOutputStreamOperator<SampleBatch> batches = MiniBatcher.batch(samples, batching).setParallelism(1);
+        SingleOutputStreamOperator<TrainingProgress> progress =
+                TrainingOperator.train(batchStage.apply(batches), training, publisher);
+        return new Pipeline(samples, batches, progress, deadLetters);
+    }
+
+    /** Handles on the built pipeline's streams. */
+    public static final class Pipeline {
+        public final DataStream<LabeledSample> samples;
+        public final DataStream<SampleBatch> batches;
+        public final DataStream<TrainingProgress> progress;
+        public final DataStream<DeadLetter> deadLetters;
+
+        Pipeline(DataStream<LabeledSample> samples, DataStream<SampleBatch> batches,
+                DataStream<TrainingProgress> progress, DataStream<DeadLetter> deadLetters) {
+            this.samples = samples;
+            this.batches = batches;
+            this.progress = progress;
+            this.deadLetters = deadLetters;
+        }
+    }
+}
