@@ -96,6 +96,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--world-seed", defaultValue = "42", description = "Generator world seed (default: ${DEFAULT-VALUE}).")
     long worldSeed;
 
+    @Option(names = "--task-times", description = "Sample per-operator busy/back-pressured/idle time from the local"
+            + " cluster's REST API and print where the time went.")
+    boolean taskTimes;
+
     @Mixin ModelOptions model;
 
     static final Duration CLICK_WINDOW = Duration.ofMinutes(5);
@@ -122,7 +126,8 @@ public final class DemoCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "Produced %,d events (%,d impressions) in %.1f s into impressions, clicks,"
                     + " conversions (%d partitions each)%n", events, impressions, secs, parallelism);
 
-            StreamExecutionEnvironment env = environment(checkpoints);
+            int restPort = freePort();
+            StreamExecutionEnvironment env = environment(checkpoints, restPort);
             CounterflowKafkaSources sources = CounterflowKafkaSources.builder()
                     .bootstrapServers(kafka.bootstrapServers()).groupId("counterflow-demo")
                     .startingOffsets(OffsetsInitializer.earliest()).bounded(OffsetsInitializer.latest())
@@ -147,6 +152,7 @@ public final class DemoCommand implements Callable<Integer> {
             TrainingProgress last = null;
             try (CloseableIterator<TrainingProgress> it = p.progress.collectAsync()) {
                 JobClient client = env.executeAsync("counterflow-demo");
+                TaskTimeSampler sampler = new TaskTimeSampler(restPort, client.getJobID().toHexString());
                 long lastPrint = 0;
                 while (it.hasNext()) {
                     last = it.next();
@@ -154,7 +160,13 @@ public final class DemoCommand implements Callable<Integer> {
                     if (now - lastPrint > 2_000_000_000L) {
                         lastPrint = now;
                         System.out.println(progressLine(last, impressions, (now - start) / 1e9));
+                        if (taskTimes) {
+                            sampler.sample();
+                        }
                     }
+                }
+                if (taskTimes) {
+                    System.out.print(sampler.summary());
                 }
                 JobExecutionResult result = client.getJobExecutionResult().get();
                 double wall = (System.nanoTime() - start) / 1e9;
@@ -183,8 +195,16 @@ public final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    private StreamExecutionEnvironment environment(Path checkpoints) {
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private StreamExecutionEnvironment environment(Path checkpoints, int restPort) {
         Configuration conf = new Configuration();
+        conf.set(org.apache.flink.configuration.RestOptions.PORT, restPort);
+        conf.set(org.apache.flink.configuration.RestOptions.BIND_ADDRESS, "127.0.0.1");
         conf.set(PipelineOptions.GENERIC_TYPES, false);
         conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
