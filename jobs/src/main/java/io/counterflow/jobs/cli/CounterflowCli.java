@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "counterflow 0.1.0",
         description = "Streaming, selection-bias-free conversion-rate learning.",
-        subcommands = {GenerateCommand.class, TrainCommand.class, ScoreCommand.class, EvaluateCommand.class,
+        subcommands = {OfflineDemoCommand.class, GenerateCommand.class, TrainCommand.class, ScoreCommand.class, EvaluateCommand.class,
             CommandLine.HelpCommand.class})
 public final class CounterflowCli implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -40,20 +40,12 @@ abstract class CpuBackend extends AbstractBackend {
 
     @Override
     protected void uploadK(float[] src, int off, Tensor dst) {
-        FloatBuffer b = buf(dst);
-        int n = dst.size();
-        for (int i = 0; i < n; i++) {
-            b.put(i, src[off + i]);
-        }
+        buf(dst).put(0, src, off, dst.size());
     }
 
     @Override
     protected void downloadK(Tensor src, float[] dst, int off) {
-        FloatBuffer b = buf(src);
-        int n = src.size();
-        for (int i = 0; i < n; i++) {
-            dst[off + i] = b.get(i);
-        }
+        buf(src).get(0, dst, off, src.size());
     }
 
     @Override
@@ -67,12 +59,7 @@ abstract class CpuBackend extends AbstractBackend {
 
     @Override
     protected void copyK(Tensor src, Tensor dst) {
-        FloatBuffer s = buf(src);
-        FloatBuffer d = buf(dst);
-        int n = src.size();
-        for (int i = 0; i < n; i++) {
-            d.put(i, s.get(i));
-        }
+        buf(dst).put(0, buf(src), 0, src.size());
     }
 
     @Override
@@ -234,10 +221,7 @@ abstract class CpuBackend extends AbstractBackend {
             int base = i * width;
             for (int f = 0; f < b.catFields; f++) {
                 int src = rows[b.catSlots[i * b.catFields + f]] * dim;
-                int dst = base + f * dim;
-                for (int d = 0; d < dim; d++) {
-                    xb.put(dst + d, tb.get(src + d));
-                }
+                xb.put(base + f * dim, tb, src, dim);
             }
             for (int f = 0; f < b.multiFields; f++) {
                 int dst = base + (b.catFields + f) * dim;

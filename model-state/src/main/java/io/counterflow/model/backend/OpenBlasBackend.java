@@ -69,6 +69,55 @@ final class OpenBlasBackend extends CpuBackend {
                 ((OffHeapTensor) c).ptr, c.cols());
     }
 
+    /** A vector of ones, at least as long as the largest active row count seen (for bias and its gradient). */
+    private FloatPointer ones = new FloatPointer(0L);
+    private long onesLength;
+
+    private FloatPointer ones(int n) {
+        if (onesLength < n) {
+            ones.close();
+            long len = Math.max(n, 2 * onesLength);
+            ones = new FloatPointer(len);
+            for (long i = 0; i < len; i++) {
+                ones.put(i, 1f);
+            }
+            onesLength = len;
+        }
+        return ones;
+    }
+
+    /** y += 1·biasᵀ as a rank-1 update (sger): each element gets exactly y + b, as in the Java loop. */
     @Override
-    public void close() {}
+    protected void addBiasK(Tensor y, Tensor bias) {
+        int rows = y.rows();
+        if (rows == 0) {
+            return;
+        }
+        openblas_nolapack.cblas_sger(CblasRowMajor, rows, y.cols(), 1f, ones(rows), 1, ((OffHeapTensor) bias).ptr,
+                1, ((OffHeapTensor) y).ptr, y.cols());
+    }
+
+    /**
+     * out = beta·out + dyᵀ·1 (sgemv). Sums in BLAS order, so it differs from the Java loop by rounding only.
+     * beta = 0 zeroes out first: BLAS implementations disagree on whether 0·NaN in y stays NaN.
+     */
+    @Override
+    protected void sumRowsK(Tensor dy, float beta, Tensor out) {
+        int rows = dy.rows();
+        if (rows == 0) {
+            super.sumRowsK(dy, beta, out);
+            return;
+        }
+        FloatPointer o = ((OffHeapTensor) out).ptr;
+        if (beta == 0f) {
+            o.zero();
+        }
+        openblas_nolapack.cblas_sgemv(CblasRowMajor, CblasTrans, rows, dy.cols(), 1f, ((OffHeapTensor) dy).ptr,
+                dy.cols(), ones(rows), 1, beta, o, 1);
+    }
+
+    @Override
+    public void close() {
+        ones.close();
+    }
 }

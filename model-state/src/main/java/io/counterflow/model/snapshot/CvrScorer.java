@@ -38,7 +38,7 @@ public final class CvrScorer implements ModelServable<CvrScorer>, AutoCloseable 
     private CvrModel model;
     private BatchEncoder encoder;
     private EncodedBatch batch;
-    private final LabeledSample[] window = new LabeledSample[BATCH];
+    private int chunk = BATCH;
     private final float[] ctr = new float[BATCH];
     private final float[] cvr = new float[BATCH];
 
@@ -54,7 +54,8 @@ public final class CvrScorer implements ModelServable<CvrScorer>, AutoCloseable 
         this.backend = be;
         this.model = m;
         this.encoder = new BatchEncoder(m.featureSpace());
-        this.batch = encoder.newBatch(BATCH);
+        this.chunk = Math.min(BATCH, m.batchCapacity());
+        this.batch = encoder.newBatch(chunk);
     }
 
     /** Loads a snapshot directory on the {@code auto} backend. */
@@ -73,7 +74,8 @@ public final class CvrScorer implements ModelServable<CvrScorer>, AutoCloseable 
         CvrScorer s = new CvrScorer();
         s.model = model;
         s.encoder = new BatchEncoder(model.featureSpace());
-        s.batch = s.encoder.newBatch(BATCH);
+        s.chunk = Math.min(BATCH, model.batchCapacity());
+        s.batch = s.encoder.newBatch(s.chunk);
         return s;
     }
 
@@ -95,8 +97,8 @@ public final class CvrScorer implements ModelServable<CvrScorer>, AutoCloseable 
      * Scores samples[0 .. n) into ctrOut and cvrOut (labels are ignored; numeric statistics are not updated).
      */
     public void score(LabeledSample[] samples, int n, float[] ctrOut, float[] cvrOut) {
-        for (int off = 0; off < n; off += BATCH) {
-            int m = Math.min(BATCH, n - off);
+        for (int off = 0; off < n; off += chunk) {
+            int m = Math.min(chunk, n - off);
             encoder.encode(samples, off, m, batch, false);
             model.predict(batch, ctr, cvr);
             System.arraycopy(ctr, 0, ctrOut, off, m);

@@ -1,0 +1,130 @@
+package io.counterflow.jobs.bench;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs {@link TrainStepBenchmark} through JMH's {@link Runner} with defaults sized for a quick, honest number:
+ * 1 fork, 2 warm-up iterations of 2 s, 3 measured iterations of 3 s, throughput in samples/s. Entry point of
+ * {@code bin/counterflow bench}; {@code --profile} runs {@link StepProfile} instead.
+ */
+public final class BenchMain {
+
+    private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
+
+    static {
+        DEFAULTS.put("objective", "esmm,escm2-ips,escm2-dr,dcmt");
+        DEFAULTS.put("backend", "openblas,java");
+        DEFAULTS.put("extractor", "shared-bottom");
+        DEFAULTS.put("benchmark", "trainStep");
+        DEFAULTS.put("forks", "1");
+        DEFAULTS.put("warmup", "2");
+        DEFAULTS.put("warmup-time", "2");
+        DEFAULTS.put("iterations", "3");
+        DEFAULTS.put("time", "3");
+        DEFAULTS.put("json", "");
+        DEFAULTS.put("profile", "");
+        DEFAULTS.put("steps", "100");
+    }
+
+    private BenchMain() {}
+
+    public static void main(String[] args) throws RunnerException {
+        Map<String, String> o = parse(args);
+        if (o == null) {
+            return;
+        }
+        if (!o.get("profile").isEmpty()) {
+            for (String objective : o.get("objective").split(",")) {
+                for (String backend : o.get("backend").split(",")) {
+                    System.out.println(StepProfile.profile(objective.trim(), backend.trim(),
+                            Integer.parseInt(o.get("steps")), o.get("extractor")));
+                }
+            }
+            return;
+        }
+        new Runner(options(o).build()).run();
+    }
+
+    /** The JMH options for these settings (see {@link #usage}). */
+    static ChainedOptionsBuilder options(Map<String, String> o) {
+        String benchmark = o.get("benchmark");
+        String include = TrainStepBenchmark.class.getName() + "."
+                + (benchmark.equals("all") ? "(trainStep|parseEncodeTrain)" : benchmark) + "$";
+        ChainedOptionsBuilder b = new OptionsBuilder()
+                .include(include)
+                .param("objective", o.get("objective").split(","))
+                .param("backend", o.get("backend").split(","))
+                .param("extractor", o.get("extractor").split(","))
+                .forks(Integer.parseInt(o.get("forks")))
+                .warmupIterations(Integer.parseInt(o.get("warmup")))
+                .warmupTime(TimeValue.seconds(Long.parseLong(o.get("warmup-time"))))
+                .measurementIterations(Integer.parseInt(o.get("iterations")))
+                .measurementTime(TimeValue.seconds(Long.parseLong(o.get("time"))))
+                .threads(1);
+        if (!o.get("json").isEmpty()) {
+            b = b.resultFormat(ResultFormatType.JSON).result(o.get("json"));
+        }
+        return b;
+    }
+
+    /** --key value or --key=value pairs over the defaults; null (after printing usage) for --help. */
+    static Map<String, String> parse(String[] args) {
+        Map<String, String> o = new LinkedHashMap<>(DEFAULTS);
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--help") || a.equals("-h")) {
+                System.out.println(usage());
+                return null;
+            }
+            if (!a.startsWith("--")) {
+                throw new IllegalArgumentException("bench: unexpected argument '" + a + "'\n" + usage());
+            }
+            String key = a.substring(2);
+            String value;
+            int eq = key.indexOf('=');
+            if (eq >= 0) {
+                value = key.substring(eq + 1);
+                key = key.substring(0, eq);
+            } else if (key.equals("profile")) {
+                value = "true";
+            } else if (i + 1 < args.length) {
+                value = args[++i];
+            } else {
+                throw new IllegalArgumentException("bench: --" + key + " needs a value\n" + usage());
+            }
+            if (!o.containsKey(key)) {
+                throw new IllegalArgumentException("bench: unknown option --" + key + "\n" + usage());
+            }
+            o.put(key, value.trim());
+        }
+        String bm = o.get("benchmark");
+        if (!bm.equals("trainStep") && !bm.equals("parseEncodeTrain") && !bm.equals("all")) {
+            throw new IllegalArgumentException("bench: --benchmark must be trainStep, parseEncodeTrain or all");
+        }
+        return o;
+    }
+
+    static String usage() {
+        StringBuilder sb = new StringBuilder("Usage: counterflow bench [--option value]...\n"
+                + "JMH throughput of one training step (samples/s; batch " + BenchData.BATCH + ", dim "
+                + BenchData.DIM + ", towers " + BenchData.TOWERS + ").\n");
+        sb.append("  --objective   comma-separated objective CLI names\n");
+        sb.append("  --backend     comma-separated backends (openblas, java)\n");
+        sb.append("  --extractor   shared-bottom or mmoe\n");
+        sb.append("  --benchmark   trainStep, parseEncodeTrain (JSON parse + encode + step) or all\n");
+        sb.append("  --forks, --warmup, --warmup-time (s), --iterations, --time (s): JMH run shape\n");
+        sb.append("  --json FILE   also write JMH results as JSON\n");
+        sb.append("  --profile     instead of JMH: time each phase and kernel of --steps steps\n");
+        sb.append("Defaults:");
+        DEFAULTS.forEach((k, v) -> sb.append(' ').append(k).append('=').append(v.isEmpty() ? "(none)" : v));
+        return sb.toString();
+    }
+}

@@ -1,0 +1,113 @@
+package io.counterflow.jobs.bench;
+
+import io.counterflow.model.backend.Backend;
+import io.counterflow.model.backend.Backends;
+import io.counterflow.model.data.LabeledSample;
+import io.counterflow.model.feature.BatchEncoder;
+import io.counterflow.model.feature.EncodedBatch;
+import io.counterflow.model.io.BadInputException;
+import io.counterflow.model.io.EventCodec;
+import io.counterflow.model.nn.CvrModel;
+import io.counterflow.model.objective.LossTerms;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Throughput of training, in samples per second (one invocation = one batch of {@link BenchData#BATCH}
+ * samples): {@link #trainStep} is forward + objective + backward + update on batches encoded beforehand;
+ * {@link #parseEncodeTrain} adds what the training job does before that (JSON lines → {@link
+ * EventCodec#parseSample} → {@link BatchEncoder#encode}). Batches cycle through {@value #DISTINCT_BATCHES}
+ * distinct ones so that the embedding rows a step touches vary as in real data. One thread; OpenBLAS is
+ * single-threaded by construction.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@OperationsPerInvocation(BenchData.BATCH)
+@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 3)
+public class TrainStepBenchmark {
+    static final int DISTINCT_BATCHES = 8;
+
+    @Param({"naive", "mtl-imp", "esmm", "mtl-ips", "mtl-dr", "mtl-eib", "escm2-ips", "escm2-dr", "dcmt", "dcmt-pd",
+        "dcmt-cf"})
+    public String objective;
+
+    @Param({"openblas", "java"})
+    public String backend;
+
+    @Param({"shared-bottom"})
+    public String extractor;
+
+    private Backend be;
+    private CvrModel model;
+    private BatchEncoder encoder;
+    private EncodedBatch[] batches;
+    private byte[][] lines;
+    private EventCodec codec;
+    private LabeledSample[] parsed;
+    private EncodedBatch scratch;
+    private int next;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        var settings = BenchData.settings(objective, extractor);
+        be = Backends.create(backend);
+        model = new CvrModel(settings, BenchData.space(settings), be, BenchData.BATCH);
+        encoder = new BatchEncoder(model.featureSpace());
+        LabeledSample[] samples = BenchData.samples(DISTINCT_BATCHES * BenchData.BATCH, 1);
+        batches = new EncodedBatch[DISTINCT_BATCHES];
+        for (int i = 0; i < DISTINCT_BATCHES; i++) {
+            batches[i] = encoder.newBatch(BenchData.BATCH);
+            encoder.encode(samples, i * BenchData.BATCH, BenchData.BATCH, batches[i], true);
+        }
+        lines = BenchData.jsonLines(samples);
+        codec = new EventCodec();
+        parsed = new LabeledSample[BenchData.BATCH];
+        scratch = encoder.newBatch(BenchData.BATCH);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        if (model.skippedBatches() > 0) {
+            throw new IllegalStateException(model.skippedBatches() + " batches skipped: non-finite loss");
+        }
+        model.close();
+        be.close();
+    }
+
+    /** One training step on a pre-encoded batch. */
+    @Benchmark
+    public double trainStep() {
+        EncodedBatch b = batches[next];
+        next = (next + 1) % DISTINCT_BATCHES;
+        LossTerms loss = model.trainStep(b);
+        return loss.total;
+    }
+
+    /** Parse 1024 JSON lines, encode them, and take one training step. */
+    @Benchmark
+    public double parseEncodeTrain() throws BadInputException {
+        int base = next * BenchData.BATCH;
+        next = (next + 1) % DISTINCT_BATCHES;
+        for (int i = 0; i < BenchData.BATCH; i++) {
+            parsed[i] = codec.parseSample(lines[base + i]);
+        }
+        encoder.encode(parsed, 0, BenchData.BATCH, scratch, true);
+        return model.trainStep(scratch).total;
+    }
+}
