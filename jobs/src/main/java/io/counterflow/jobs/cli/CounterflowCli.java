@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "counterflow 0.1.0",
         description = "Streaming, selection-bias-free conversion-rate learning.",
-        subcommands = {OfflineDemoCommand.class, GenerateCommand.class, TrainCommand.class, ScoreCommand.class, EvaluateCommand.class,
+        subcommands = {io.counterflow.jobs.stream.DemoCommand.class, io.counterflow.jobs.stream.StreamCommand.class,
+            OfflineDemoCommand.class, GenerateCommand.class, TrainCommand.class, ScoreCommand.class, EvaluateCommand.class,
             CommandLine.HelpCommand.class})
 public final class CounterflowCli implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
  * The offline pipeline on generated data, end to end: generate a training and a held-out set from one simulated
  * world, train, evaluate the snapshot on the held-out set.
  */
-@Command(name = "offline-demo", aliases = {"demo"}, mixinStandardHelpOptions = true,
+@Command(name = "offline-demo", mixinStandardHelpOptions = true,
         description = "Generate data, train and evaluate offline (no Kafka, no Flink).")
 public final class OfflineDemoCommand implements Callable<Integer> {
     @Option(names = "--impressions", defaultValue = "200000", description = "Training impressions (default ${DEFAULT-VALUE}).")
