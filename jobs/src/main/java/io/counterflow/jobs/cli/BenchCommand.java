@@ -1,0 +1,24 @@
+package io.counterflow.jobs.cli;
+
+import io.counterflow.jobs.bench.BenchMain;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Unmatched;
+
+/** counterflow bench: the JMH training-step benchmark (options passed to BenchMain as --key=value). */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "JMH benchmark of one training step (batch 1024, dim 16, 8+1+1 fields, towers 256-128-64) in "
+                + "samples/s. Options: --objective=a,b --backend=openblas,java --extractor=shared-bottom "
+                + "--benchmark=trainStep|parseEncodeTrain --forks --warmup --iterations --time --json=FILE; "
+                + "--profile[=objective] times every kernel instead (StepProfile).")
+public final class BenchCommand implements Callable<Integer> {
+    @Unmatched List<String> args = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        BenchMain.main(args.toArray(new String[0]));
+        return 0;
+    }
+}
