@@ -46,7 +46,7 @@ public interface Backend extends AutoCloseable {
     /** y[i, :] += bias[0, :] for every active row i. */
     void addBias(Tensor y, Tensor bias);
 
-    /** y = max(y, 0), in place. */
+    /** y = max(y, 0), in place; NaN stays NaN (so it reaches the loss and the batch is skipped), −0 becomes +0. */
     void relu(Tensor y);
 
     /** dy = dy ⊙ [y > 0], in place (y is the ReLU's output). */
