@@ -97,6 +97,11 @@ public final class StreamCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-interval", description = "Overrides execution.checkpointing.interval, e.g. PT30S.")
     Duration checkpointInterval;
 
+    @Option(names = "--checkpoint-dir", description = "Checkpoint directory (any Flink FileSystem URI). Default: the "
+            + "cluster's state.checkpoints.dir; when run locally by bin/counterflow, a directory under java.io.tmpdir "
+            + "(the model state is tens of MB, over the 5 MB limit of in-memory checkpoint storage).")
+    String checkpointDir;
+
     @Option(names = "--parallelism", description = "Parallelism of sources and join (default: the cluster's).")
     Integer parallelism;
 
@@ -110,6 +115,17 @@ public final class StreamCommand implements Callable<Integer> {
         }
         if (parallelism != null) {
             env.setParallelism(parallelism);
+        }
+        String dir = checkpointDir;
+        if (dir == null && env instanceof org.apache.flink.streaming.api.environment.LocalStreamEnvironment) {
+            dir = java.nio.file.Files.createTempDirectory("counterflow-checkpoints").toUri().toString();
+            System.err.println("stream: running locally; checkpoints go to " + dir + " (set --checkpoint-dir to choose)");
+        }
+        if (dir != null) {
+            org.apache.flink.configuration.Configuration conf = new org.apache.flink.configuration.Configuration();
+            conf.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+            conf.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir);
+            env.configure(conf);
         }
         CounterflowKafkaSources sources = CounterflowKafkaSources.builder().bootstrapServers(bootstrapServers)
                 .groupId(groupId).impressionsTopic(impressionsTopic).clicksTopic(clicksTopic)

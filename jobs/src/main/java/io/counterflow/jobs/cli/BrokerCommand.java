@@ -1,0 +1,40 @@
+package io.counterflow.jobs.cli;
+
+import io.counterflow.connectors.kafka.EmbeddedKafkaBroker;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * counterflow broker: a single-node Kafka broker (KRaft, in-process, 127.0.0.1, a free port) for trying
+ * {@code counterflow stream} and kcat on one machine. Runs until interrupted.
+ */
+@Command(name = "broker", mixinStandardHelpOptions = true,
+        description = "Start a local single-node Kafka broker (KRaft on 127.0.0.1) with the Counterflow topics and "
+                + "print its bootstrap address; Ctrl-C stops it.")
+public final class BrokerCommand implements Callable<Integer> {
+    @Option(names = "--topics", split = ",", defaultValue = "impressions,clicks,conversions,counterflow-dead-letters,model-updates",
+            description = "Topics to create (default ${DEFAULT-VALUE}).")
+    String[] topics;
+
+    @Override
+    public Integer call() throws Exception {
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start();
+        broker.createTopics(1, topics);
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                broker.close();
+            } catch (Exception e) {
+                System.err.println("broker: close failed: " + e);
+            }
+            stop.countDown();
+        }));
+        System.out.println("bootstrap servers: " + broker.bootstrapServers());
+        System.out.println("topics: " + String.join(", ", topics));
+        System.out.flush();
+        stop.await();
+        return 0;
+    }
+}
