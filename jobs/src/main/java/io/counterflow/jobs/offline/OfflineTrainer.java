@@ -72,8 +72,6 @@ public final class OfflineTrainer {
         FeatureSpace fs = inferSpace(samples);
         CvrModel model = new CvrModel(settings, fs, backend, batchSize);
         BatchEncoder enc = new BatchEncoder(fs);
-        EncodedBatch batch = enc.newBatch(batchSize);
-        LabeledSample[] buf = new LabeledSample[batchSize];
         Progress progress = new Progress(out);
         for (int epoch = 1; epoch <= epochs; epoch++) {
             BadInputReport report = new BadInputReport();
@@ -81,33 +79,38 @@ public final class OfflineTrainer {
             long n = 0;
             double lossSum = 0;
             int lossBatches = 0;
-            LossTerms last = null;
-            try (SampleFileReader r = SampleFileReader.open(samples, numericColumns, report)) {
-                int k = 0;
-                LabeledSample s;
-                while (true) {
-                    s = r.next();
-                    if (s != null) {
-                        buf[k++] = s;
-                    }
-                    if (k == batchSize || (s == null && k > 0)) {
-                        enc.encode(buf, 0, k, batch, epoch == 1);
-                        last = model.trainStep(batch);
-                        lossSum += last.total;
-                        lossBatches++;
-                        n += k;
-                        k = 0;
-                        double sec = (System.nanoTime() - t0) / 1e9;
-                        progress.update(String.format(Locale.ROOT,
-                                "epoch %d/%d  %,d samples  %s samples/s  loss %.4f (ctr %.4f cvr %.4f ctcvr %.4f imp %.4f cf %.4f)  skipped %d",
-                                epoch, epochs, n, Progress.rate(n / Math.max(sec, 1e-9)), lossSum / lossBatches,
-                                last.ctr, last.cvr, last.ctcvr, last.imputation, last.counterfactual,
-                                model.skippedBatches()), false);
-                    }
-                    if (s == null) {
-                        break;
-                    }
+            LossTerms last;
+            // Parsing and encoding run on a reader thread, training on this one; batches travel through two
+            // bounded queues (filled, then recycled), in file order, so results are the same as sequential.
+            Reader reader = new Reader(samples, numericColumns, report, enc, batchSize, epoch == 1);
+            reader.start();
+            try {
+                EncodedBatch b;
+                while ((b = reader.filled.take()) != Reader.END) {
+                    last = model.trainStep(b);
+                    lossSum += last.total;
+                    lossBatches++;
+                    n += b.n;
+                    double sec = (System.nanoTime() - t0) / 1e9;
+                    progress.update(String.format(Locale.ROOT,
+                            "epoch %d/%d  %,d samples  %s samples/s  loss %.4f (ctr %.4f cvr %.4f ctcvr %.4f imp %.4f cf %.4f)  skipped %d",
+                            epoch, epochs, n, Progress.rate(n / Math.max(sec, 1e-9)), lossSum / lossBatches,
+                            last.ctr, last.cvr, last.ctcvr, last.imputation, last.counterfactual,
+                            model.skippedBatches()), false);
+                    reader.free.put(b);
                 }
+                reader.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                reader.interrupt();
+                throw new IOException("interrupted", e);
+            }
+            if (reader.error != null) {
+                model.close();
+                if (reader.error instanceof IOException) {
+                    throw (IOException) reader.error;
+                }
+                throw new IOException(samples + ": " + reader.error, reader.error);
             }
             double sec = (System.nanoTime() - t0) / 1e9;
             lastEpochSamplesPerSecond = n / Math.max(sec, 1e-9);
@@ -131,6 +134,66 @@ public final class OfflineTrainer {
             }
         }
         return model;
+    }
+
+    /** Parses and encodes batches of a samples file on its own thread. */
+    private static final class Reader extends Thread {
+        static final EncodedBatch END = new EncodedBatch(1, 0, 0, 0);
+        final java.util.concurrent.BlockingQueue<EncodedBatch> free = new java.util.concurrent.ArrayBlockingQueue<>(3);
+        final java.util.concurrent.BlockingQueue<EncodedBatch> filled = new java.util.concurrent.ArrayBlockingQueue<>(4);
+        private final Path file;
+        private final BadInputReport report;
+        private final BatchEncoder enc;
+        private final int batchSize;
+        private final boolean updateStatistics;
+        volatile Throwable error;
+
+        private final Set<String> numeric;
+
+        Reader(Path file, Set<String> numeric, BadInputReport report, BatchEncoder enc, int batchSize,
+                boolean updateStatistics) {
+            super("counterflow-reader");
+            setDaemon(true);
+            this.file = file;
+            this.numeric = numeric;
+            this.report = report;
+            this.enc = enc;
+            this.batchSize = batchSize;
+            this.updateStatistics = updateStatistics;
+            for (int i = 0; i < 3; i++) {
+                free.add(enc.newBatch(batchSize));
+            }
+        }
+
+        @Override
+        public void run() {
+            LabeledSample[] buf = new LabeledSample[batchSize];
+            try (SampleFileReader r = SampleFileReader.open(file, numeric, report)) {
+                while (true) {
+                    int k = 0;
+                    LabeledSample s = null;
+                    while (k < batchSize && (s = r.next()) != null) {
+                        buf[k++] = s;
+                    }
+                    if (k > 0) {
+                        EncodedBatch b = free.take();
+                        enc.encode(buf, 0, k, b, updateStatistics);
+                        filled.put(b);
+                    }
+                    if (s == null) {
+                        break;
+                    }
+                }
+            } catch (Throwable t) {
+                error = t;
+            } finally {
+                try {
+                    filled.put(END);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
     }
 
     /** Evaluates a model on a samples file. */
