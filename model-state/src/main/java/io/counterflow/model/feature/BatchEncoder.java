@@ -124,6 +124,7 @@ public final class BatchEncoder {
             out.conversion[i] = s.conversion;
             if (s.truth != null) {
                 out.truthCvr[i] = (float) s.truth.cvr;
+                out.truthCtr[i] = (float) s.truth.ctr;
             } else {
                 allTruth = false;
             }

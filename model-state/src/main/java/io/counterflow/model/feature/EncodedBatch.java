@@ -31,6 +31,8 @@ public final class EncodedBatch {
     public final float[] conversion;
     /** True counterfactual conversion probability q(x) when the data carry it (evaluation only). */
     public final float[] truthCvr;
+    /** True click propensity p(x) when the data carry it (the oracle-propensity diagnostic only). */
+    public final float[] truthCtr;
     public boolean hasTruth;
 
     /** Distinct table rows touched by this batch, in order of first occurrence. */
@@ -52,6 +54,7 @@ public final class EncodedBatch {
         this.click = new float[capacity];
         this.conversion = new float[capacity];
         this.truthCvr = new float[capacity];
+        this.truthCtr = new float[capacity];
         this.uniqueRows = new int[Math.max(16, capacity * (catFields + multiFields * 4))];
     }
 

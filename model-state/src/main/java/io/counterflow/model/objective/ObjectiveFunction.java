@@ -166,7 +166,7 @@ public final class ObjectiveFunction {
                 boolean clipped = p < eps || p > 1 - eps;
                 if (clipped) {
                     out.clippedPropensities++;
-                } else if (s.ctrGradientFromCvr && main && dPropensity[i] != 0) {
+                } else if (s.ctrGradientFromCvr && !s.truthPropensity && main && dPropensity[i] != 0) {
                     dzo.put(i, (float) (dzo.get(i) + dPropensity[i] * p * (1 - p)));
                 }
             }
@@ -182,6 +182,17 @@ public final class ObjectiveFunction {
             }
         }
         out.finite = finite;
+    }
+
+    /** The clipped propensity of sample i: the CTR tower's ô, or the data's true p under propensity-source truth. */
+    private double clippedPropensity(FloatBuffer zo, EncodedBatch b, int i) {
+        if (s.truthPropensity) {
+            if (!b.hasTruth) {
+                throw new IllegalArgumentException("propensity-source truth needs truth.ctr on every sample");
+            }
+            return Math.min(Math.max(b.truthCtr[i], s.epsilon), 1 - s.epsilon);
+        }
+        return clippedPropensity((double) zo.get(i));
     }
 
     private double clippedPropensity(double zctr) {
@@ -264,7 +275,7 @@ public final class ObjectiveFunction {
         double bsum = 0;
         for (int i = 0; i < n; i++) {
             if (b.click[i] > 0.5f) {
-                double u = 1.0 / clippedPropensity(zo.get(i));
+                double u = 1.0 / clippedPropensity(zo, b, i);
                 double d = bceLogit(b.conversion[i], zr.get(i));
                 weight[i] = u;
                 delta[i] = d;
@@ -308,7 +319,7 @@ public final class ObjectiveFunction {
             double dh = softplus(zi.get(i));
             sumImp += dh;
             if (b.click[i] > 0.5f) {
-                double u = 1.0 / clippedPropensity(zo.get(i));
+                double u = 1.0 / clippedPropensity(zo, b, i);
                 double e = bceLogit(b.conversion[i], zr.get(i)) - dh;
                 weight[i] = u;
                 delta[i] = e;
@@ -391,7 +402,7 @@ public final class ObjectiveFunction {
         double su = 0;
         double sv = 0;
         for (int i = 0; i < n; i++) {
-            double p = clippedPropensity(zo.get(i));
+            double p = clippedPropensity(zo, b, i);
             if (b.click[i] > 0.5f) {
                 weight[i] = weighted ? 1.0 / p : 1.0;
                 su += weight[i];

@@ -15,6 +15,7 @@ public final class ObjectiveSettings {
     public final boolean selfNormalised;
     public final boolean drImputationGradientToCvr;
     public final boolean drAlternating;
+    public final boolean truthPropensity;
 
     public ObjectiveSettings(Settings s) {
         this.kind = s.objective();
@@ -28,5 +29,6 @@ public final class ObjectiveSettings {
         this.selfNormalised = s.get(Settings.IPS_NORMALISATION).equals("self-normalised");
         this.drImputationGradientToCvr = s.get(Settings.DR_IMPUTATION_GRADIENT_TO_CVR);
         this.drAlternating = s.get(Settings.DR_TRAINING).equals("alternating");
+        this.truthPropensity = s.get(Settings.PROPENSITY_SOURCE).equals("truth");
     }
 }

@@ -58,6 +58,11 @@ public final class Settings implements WithParams<Settings> {
             "Whether the DR imputation term mean_D[o(δ−δ̂)²/ô] (ESCM² Eq. 23) sends gradient into the CVR tower "
                     + "through δ, as in the paper. false detaches it (the CVR tower then gets exactly the IPS gradient).",
             true);
+    public static final Param<String> PROPENSITY_SOURCE = new StringParam("propensity-source",
+            "Where the propensity that weights the CVR loss comes from: model (the CTR tower's ô, always in "
+                    + "production) or truth (the data's truth.ctr; a diagnostic for simulated data: shows what the "
+                    + "debiasing objectives do with an exact propensity; every sample must carry truth).",
+            "model", ParamValidators.inArray("model", "truth"));
     public static final Param<String> DR_TRAINING = new StringParam("dr-training",
             "How the imputation tower of mtl-dr/escm2-dr trains: joint (one gradient of the whole objective) or "
                     + "alternating (even steps update only the imputation tower on Eq. 23, odd steps the rest).",
@@ -107,7 +112,7 @@ public final class Settings implements WithParams<Settings> {
 
     /** Every declared setting, in declaration order. */
     public static final List<Param<?>> ALL = List.of(OBJECTIVE, LAMBDA_C, LAMBDA_G, LAMBDA_1, W_CVR, W_CTCVR,
-            EPSILON, CTR_GRADIENT_FROM_CVR, IPS_NORMALISATION, DR_IMPUTATION_GRADIENT_TO_CVR, DR_TRAINING,
+            EPSILON, CTR_GRADIENT_FROM_CVR, PROPENSITY_SOURCE, IPS_NORMALISATION, DR_IMPUTATION_GRADIENT_TO_CVR, DR_TRAINING,
             EMBEDDING_DIM, BUCKETS, TABLE_PER_FIELD, HASH_SEED, EXTRACTOR, EXPERTS, EXPERT_WIDTH, TOWERS,
             LEARNING_RATE, EMBEDDING_LEARNING_RATE, EMBEDDING_OPTIMIZER, L2, ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON,
             SEED);

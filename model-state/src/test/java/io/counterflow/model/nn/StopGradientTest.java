@@ -69,6 +69,22 @@ class StopGradientTest {
     }
 
     @ParameterizedTest(name = "{0}")
+    @CsvSource({"escm2-ips", "dcmt"})
+    void truePropensitiesNeverTrainTheCtrTowerThroughTheRisk(String objective) {
+        Map<String, float[]> truth = ctrTower(gradients(objective, "shared-bottom", s -> {
+            s.set(Settings.PROPENSITY_SOURCE, "truth");
+            s.set(Settings.CTR_GRADIENT_FROM_CVR, true);
+        }));
+        Map<String, float[]> riskOff = ctrTower(gradients(objective, "shared-bottom", s -> {
+            s.set(Settings.PROPENSITY_SOURCE, "truth");
+            s.setFromString(objective.startsWith("dcmt") ? "w-cvr" : "lambda-c", "0");
+        }));
+        for (String k : truth.keySet()) {
+            assertThat(truth.get(k)).as(k).containsExactly(riskOff.get(k));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
     @CsvSource({"plain", "self-normalised"})
     void detachedDrImputationTermLeavesTheCvrTowerExactlyTheIpsGradient(String normalisation) {
         Consumer<Settings> common = s -> s.setFromString("ips-normalisation", normalisation);
