@@ -65,6 +65,8 @@ public final class CvrModel implements AutoCloseable {
     private final Tensor[] logits = new Tensor[ObjectiveFunction.HEADS];
     private final Tensor[] dLogits = new Tensor[ObjectiveFunction.HEADS];
     private final float[] hostLogits;
+    /** Per-task tower inputs of the current step (reused). */
+    private final Tensor[] towerInputs = new Tensor[3];
 
     private long step;
     private long skippedBatches;
@@ -90,7 +92,7 @@ public final class CvrModel implements AutoCloseable {
         float l2 = settings.get(Settings.L2).floatValue();
         denseStep = new AdamStep(settings.get(Settings.LEARNING_RATE).floatValue(), beta1, beta2, eps, l2);
         embedStep = new AdamStep(settings.get(Settings.EMBEDDING_LEARNING_RATE).floatValue(), beta1, beta2,
-                adagradEps(eps), l2);
+                eps, l2);
         adagrad = settings.get(Settings.EMBEDDING_OPTIMIZER).equals("adagrad");
 
         table = be.allocate(space.tableRows(), dim);
@@ -158,10 +160,6 @@ public final class CvrModel implements AutoCloseable {
             setHead(ObjectiveFunction.CF, counterfactualHead);
         }
         hostLogits = new float[batchCapacity];
-    }
-
-    private static float adagradEps(float adamEps) {
-        return adamEps;
     }
 
     private void setHead(int h, Tower t) {
@@ -236,7 +234,10 @@ public final class CvrModel implements AutoCloseable {
         x.setRows(n);
         be.uploadBatch(b);
         be.embed(table, b, x);
-        Tensor[] in = new Tensor[] {x, x, x};
+        Tensor[] in = towerInputs;
+        in[0] = x;
+        in[1] = x;
+        in[2] = x;
         if (mmoe) {
             Tensor e = experts.forward(x);
             for (int t = 0; t < gates.length; t++) {
@@ -264,16 +265,13 @@ public final class CvrModel implements AutoCloseable {
     private void backward(EncodedBatch b) {
         int n = b.n;
         dx.setRows(n);
-        boolean[] written = new boolean[1];
+        // written: whether dx already holds a contribution (later ones accumulate with beta = 1).
+        boolean written = false;
         if (factualHead != null) {
             // Wide part: gW = xᵀ·dz; dx += dz·Wᵀ.
-            for (Dense wide : new Dense[] {wideFactual, wideCounterfactual}) {
-                Tensor dz = wide == wideFactual ? factualHead.last().dy : counterfactualHead.last().dy;
-                dz.setRows(n);
-                be.gemm(true, false, 1f, x, dz, 0f, wide.gw);
-                be.gemm(false, true, 1f, dz, wide.w, written[0] ? 1f : 0f, dx);
-                written[0] = true;
-            }
+            backwardWide(wideFactual, factualHead.last().dy, n, false);
+            backwardWide(wideCounterfactual, counterfactualHead.last().dy, n, true);
+            written = true;
         }
         if (mmoe) {
             backwardTask(0, ctrTower, null, null);
@@ -287,18 +285,24 @@ public final class CvrModel implements AutoCloseable {
                 experts.dy.setRows(n);
                 be.mixExpertsBackward(e, gates[t].y, dMix[t], t == 0 ? 0f : 1f, experts.dy, gates[t].dy);
                 be.softmaxBackward(gates[t].y, gates[t].dy);
-                gates[t].backward(x, dx, written[0] ? 1f : 0f);
-                written[0] = true;
+                gates[t].backward(x, dx, written ? 1f : 0f);
+                written = true;
             }
             experts.backward(x, dx, 1f);
         } else {
-            written[0] = backwardShared(ctrTower, null, null, written[0]);
-            written[0] = backwardShared(cvrTower, factualHead, counterfactualHead, written[0]);
+            written = backwardShared(ctrTower, null, null, written);
+            written = backwardShared(cvrTower, factualHead, counterfactualHead, written);
             if (impTower != null) {
-                backwardShared(impTower, null, null, written[0]);
+                backwardShared(impTower, null, null, written);
             }
         }
         be.embedBackward(dx, b, gradRows);
+    }
+
+    private void backwardWide(Dense wide, Tensor dz, int n, boolean accumulate) {
+        dz.setRows(n);
+        be.gemm(true, false, 1f, x, dz, 0f, wide.gw);
+        be.gemm(false, true, 1f, dz, wide.w, accumulate ? 1f : 0f, dx);
     }
 
     private void backwardTask(int t, Tower tower, Tower head1, Tower head2) {
