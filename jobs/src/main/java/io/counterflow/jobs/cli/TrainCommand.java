@@ -41,11 +41,27 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--validation", description = "Samples to evaluate after each epoch.")
     Path validation;
 
+    @Option(names = "--engine", defaultValue = "direct", description = "direct (default: the model core in this "
+            + "process, parsing on a second thread; fastest) or flink (the streaming job's mini-batcher and training "
+            + "operator over the file on a local Flink environment: the online code path; no --validation).")
+    String engine;
+
     @Mixin ModelOptions model;
 
     @Override
     public Integer call() throws Exception {
         Settings settings = model.toSettings();
+        if (engine.equals("flink")) {
+            long t0 = System.nanoTime();
+            io.counterflow.jobs.offline.FlinkFileTraining.run(settings, backend, samples, NumericColumns.parse(numeric),
+                    batchSize, epochs, modelOut);
+            System.out.printf(Locale.ROOT, "trained %s through the Flink operators in %.1f s; snapshot %s%n",
+                    settings.objective().cliName(), (System.nanoTime() - t0) / 1e9, modelOut.toAbsolutePath());
+            return 0;
+        } else if (!engine.equals("direct")) {
+            System.err.println("train: --engine must be direct or flink, not " + engine);
+            return 2;
+        }
         try (Backend be = Backends.create(backend)) {
             OfflineTrainer t = new OfflineTrainer(settings, be, batchSize, NumericColumns.parse(numeric), System.out);
             try (CvrModel m = t.train(samples, epochs, validation)) {
