@@ -1,5 +1,6 @@
 package io.counterflow.jobs.cli;
 
+import io.counterflow.jobs.offline.BatchScoring;
 import io.counterflow.model.data.Impression;
 import io.counterflow.model.data.LabeledSample;
 import io.counterflow.model.io.BadInputReport;
@@ -35,48 +36,22 @@ public final class ScoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         BadInputReport report = new BadInputReport();
-        int cap = 1024;
-        LabeledSample[] buf = new LabeledSample[cap];
-        float[] ctr = new float[cap];
-        float[] cvr = new float[cap];
-        long n = 0;
+        long n;
         boolean csv = SampleFileReader.formatOf(input) == SampleFileReader.Format.CSV;
         try (CvrScorer scorer = ModelSnapshot.load(model);
                 OutputStream os = new BufferedOutputStream(Files.newOutputStream(output), 1 << 16);
                 JsonLinesWriter w = new JsonLinesWriter(os)) {
-            SampleFileReader samples = csv ? SampleFileReader.open(input, NumericColumns.parse(numeric), report) : null;
-            EventFileReader<Impression> imps = csv ? null : EventFileReader.impressions(input, report);
-            try {
-                int k = 0;
-                while (true) {
-                    LabeledSample s;
-                    if (csv) {
-                        s = samples.next();
-                    } else {
+            BatchScoring.Sink write = (s, ctr, cvr) -> w.writePrediction(s.id, ctr, cvr);
+            if (csv) {
+                try (SampleFileReader samples = SampleFileReader.open(input, NumericColumns.parse(numeric), report)) {
+                    n = BatchScoring.scoreAll(scorer, samples::next, write);
+                }
+            } else {
+                try (EventFileReader<Impression> imps = EventFileReader.impressions(input, report)) {
+                    n = BatchScoring.scoreAll(scorer, () -> {
                         Impression imp = imps.next();
-                        s = imp == null ? null : new LabeledSample(imp.id, imp.ts, 0, 0, imp.features, imp.truth);
-                    }
-                    if (s != null) {
-                        buf[k++] = s;
-                    }
-                    if (k == cap || (s == null && k > 0)) {
-                        scorer.score(buf, k, ctr, cvr);
-                        for (int i = 0; i < k; i++) {
-                            w.writePrediction(buf[i].id, ctr[i], cvr[i]);
-                        }
-                        n += k;
-                        k = 0;
-                    }
-                    if (s == null) {
-                        break;
-                    }
-                }
-            } finally {
-                if (samples != null) {
-                    samples.close();
-                }
-                if (imps != null) {
-                    imps.close();
+                        return imp == null ? null : new LabeledSample(imp.id, imp.ts, 0, 0, imp.features, imp.truth);
+                    }, write);
                 }
             }
         }

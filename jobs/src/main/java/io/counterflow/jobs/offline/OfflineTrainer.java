@@ -200,31 +200,9 @@ public final class OfflineTrainer {
     public static EvaluationResult evaluate(CvrModel model, Path samples, Set<String> numeric, BadInputReport report)
             throws IOException {
         BadInputReport rep = report == null ? new BadInputReport() : report;
-        CvrScorer scorer = CvrScorer.of(model);
         Evaluation ev = new Evaluation();
-        int cap = 1024;
-        LabeledSample[] buf = new LabeledSample[cap];
-        float[] ctr = new float[cap];
-        float[] cvr = new float[cap];
         try (SampleFileReader r = SampleFileReader.open(samples, numeric, rep)) {
-            int k = 0;
-            LabeledSample s;
-            while (true) {
-                s = r.next();
-                if (s != null) {
-                    buf[k++] = s;
-                }
-                if (k == cap || (s == null && k > 0)) {
-                    scorer.score(buf, k, ctr, cvr);
-                    for (int i = 0; i < k; i++) {
-                        ev.add(buf[i], ctr[i], cvr[i]);
-                    }
-                    k = 0;
-                }
-                if (s == null) {
-                    break;
-                }
-            }
+            BatchScoring.scoreAll(CvrScorer.of(model), r::next, ev::add);
         }
         return ev.result();
     }

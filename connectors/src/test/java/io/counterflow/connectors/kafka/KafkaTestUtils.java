@@ -1,0 +1,50 @@
+package io.counterflow.connectors.kafka;
+
+import io.counterflow.model.data.BadInputReason;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/** Kafka helpers shared by the ITCases (through the connectors test-jar). */
+public final class KafkaTestUtils {
+    private KafkaTestUtils() {}
+
+    /** Sends a bad record (null value allowed) and records "topic partition@offset REASON" in expected. */
+    public static void sendBad(KafkaProducer<byte[], byte[]> p, List<String> expected, String topic, String value,
+            BadInputReason reason) throws Exception {
+        RecordMetadata m = p.send(new ProducerRecord<>(topic, null,
+                value == null ? null : value.getBytes(StandardCharsets.UTF_8))).get();
+        expected.add(topic + " " + m.partition() + "@" + m.offset() + " " + reason);
+    }
+
+    /** Every record value currently in the topic, from the beginning to the end offsets read at the start. */
+    public static List<byte[]> readAll(String bootstrapServers, String topic) {
+        List<byte[]> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = new ArrayList<>();
+            c.partitionsFor(topic).forEach(pi -> parts.add(new TopicPartition(topic, pi.partition())));
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts);
+            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    out.add(r.value());
+                }
+            }
+        }
+        return out;
+    }
+}
