@@ -23,6 +23,7 @@ public final class BenchMain {
         DEFAULTS.put("objective", "esmm,escm2-ips,escm2-dr,dcmt");
         DEFAULTS.put("backend", "openblas,java");
         DEFAULTS.put("extractor", "shared-bottom");
+        DEFAULTS.put("batch-size", "" + BenchData.BATCH);
         DEFAULTS.put("benchmark", "trainStep");
         DEFAULTS.put("forks", "1");
         DEFAULTS.put("warmup", "2");
@@ -50,11 +51,34 @@ public final class BenchMain {
             }
             return;
         }
-        new Runner(options(o).build()).run();
+        int[] sizes = batchSizes(o.get("batch-size"));
+        for (int bs : sizes) {
+            new Runner(options(o, bs, sizes.length > 1).build()).run();
+        }
     }
 
-    /** The JMH options for these settings (see {@link #usage}). */
-    static ChainedOptionsBuilder options(Map<String, String> o) {
+    /** The comma-separated batch sizes of --batch-size, each positive. */
+    static int[] batchSizes(String list) {
+        String[] parts = list.split(",");
+        int[] sizes = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                sizes[i] = Integer.parseInt(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("bench: --batch-size must be positive integers, got '" + list + "'");
+            }
+            if (sizes[i] <= 0) {
+                throw new IllegalArgumentException("bench: --batch-size must be positive integers, got '" + list + "'");
+            }
+        }
+        return sizes;
+    }
+
+    /**
+     * The JMH options for these settings (see {@link #usage}) at one batch size: operations per invocation =
+     * batch size, so JMH reports samples/s. With several sizes, each run's JSON goes to FILE-bsN.json.
+     */
+    static ChainedOptionsBuilder options(Map<String, String> o, int batchSize, boolean perSizeJson) {
         String benchmark = o.get("benchmark");
         String include = TrainStepBenchmark.class.getName() + "."
                 + (benchmark.equals("all") ? "(trainStep|parseEncodeTrain)" : benchmark) + "$";
@@ -63,6 +87,8 @@ public final class BenchMain {
                 .param("objective", o.get("objective").split(","))
                 .param("backend", o.get("backend").split(","))
                 .param("extractor", o.get("extractor").split(","))
+                .param("batchSize", Integer.toString(batchSize))
+                .operationsPerInvocation(batchSize)
                 .forks(Integer.parseInt(o.get("forks")))
                 .warmupIterations(Integer.parseInt(o.get("warmup")))
                 .warmupTime(TimeValue.seconds(Long.parseLong(o.get("warmup-time"))))
@@ -70,7 +96,13 @@ public final class BenchMain {
                 .measurementTime(TimeValue.seconds(Long.parseLong(o.get("time"))))
                 .threads(1);
         if (!o.get("json").isEmpty()) {
-            b = b.resultFormat(ResultFormatType.JSON).result(o.get("json"));
+            String file = o.get("json");
+            if (perSizeJson) {
+                int dot = file.lastIndexOf('.');
+                file = dot > 0 ? file.substring(0, dot) + "-bs" + batchSize + file.substring(dot)
+                        : file + "-bs" + batchSize;
+            }
+            b = b.resultFormat(ResultFormatType.JSON).result(file);
         }
         return b;
     }
@@ -114,10 +146,11 @@ public final class BenchMain {
 
     static String usage() {
         StringBuilder sb = new StringBuilder("Usage: counterflow bench [--option value]...\n"
-                + "JMH throughput of one training step (samples/s; batch " + BenchData.BATCH + ", dim "
+                + "JMH throughput of one training step (samples/s; default batch " + BenchData.BATCH + ", dim "
                 + BenchData.DIM + ", towers " + BenchData.TOWERS + ").\n");
         sb.append("  --objective   comma-separated objective CLI names\n");
-        sb.append("  --backend     comma-separated backends (openblas, java)\n");
+        sb.append("  --backend     comma-separated backends (openblas, java, cuda, auto)\n");
+        sb.append("  --batch-size  comma-separated batch sizes, one JMH run each (e.g. 1024,4096,16384)\n");
         sb.append("  --extractor   shared-bottom or mmoe\n");
         sb.append("  --benchmark   trainStep, parseEncodeTrain (JSON parse + encode + step) or all\n");
         sb.append("  --forks, --warmup, --warmup-time (s), --iterations, --time (s): JMH run shape\n");

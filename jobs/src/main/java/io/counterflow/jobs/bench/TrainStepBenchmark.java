@@ -26,8 +26,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Throughput of training, in samples per second (one invocation = one batch of {@link BenchData#BATCH}
- * samples): {@link #trainStep} is forward + objective + backward + update on batches encoded beforehand;
+ * Throughput of training, in samples per second (one invocation = one batch of {@link #batchSize} samples;
+ * {@link BenchMain} sets JMH's operations per invocation to the batch size, default {@link BenchData#BATCH}): {@link #trainStep} is forward + objective + backward + update on batches encoded beforehand;
  * {@link #parseEncodeTrain} adds what the training job does before that (JSON lines → {@link
  * EventCodec#parseSample} → {@link BatchEncoder#encode}). Batches cycle through {@value #DISTINCT_BATCHES}
  * distinct ones so that the embedding rows a step touches vary as in real data. One thread; OpenBLAS is
@@ -53,6 +53,10 @@ public class TrainStepBenchmark {
     @Param({"shared-bottom"})
     public String extractor;
 
+    /** Samples per step; must equal the run's operations per invocation for samples/s (BenchMain sees to it). */
+    @Param({"" + BenchData.BATCH})
+    public int batchSize;
+
     private Backend be;
     private CvrModel model;
     private BatchEncoder encoder;
@@ -67,18 +71,18 @@ public class TrainStepBenchmark {
     public void setUp() {
         var settings = BenchData.settings(objective, extractor);
         be = Backends.create(backend);
-        model = new CvrModel(settings, BenchData.space(settings), be, BenchData.BATCH);
+        model = new CvrModel(settings, BenchData.space(settings), be, batchSize);
         encoder = new BatchEncoder(model.featureSpace());
-        LabeledSample[] samples = BenchData.samples(DISTINCT_BATCHES * BenchData.BATCH, 1);
+        LabeledSample[] samples = BenchData.samples(DISTINCT_BATCHES * batchSize, 1);
         batches = new EncodedBatch[DISTINCT_BATCHES];
         for (int i = 0; i < DISTINCT_BATCHES; i++) {
-            batches[i] = encoder.newBatch(BenchData.BATCH);
-            encoder.encode(samples, i * BenchData.BATCH, BenchData.BATCH, batches[i], true);
+            batches[i] = encoder.newBatch(batchSize);
+            encoder.encode(samples, i * batchSize, batchSize, batches[i], true);
         }
         lines = BenchData.jsonLines(samples);
         codec = new EventCodec();
-        parsed = new LabeledSample[BenchData.BATCH];
-        scratch = encoder.newBatch(BenchData.BATCH);
+        parsed = new LabeledSample[batchSize];
+        scratch = encoder.newBatch(batchSize);
     }
 
     @TearDown(Level.Trial)
@@ -99,15 +103,15 @@ public class TrainStepBenchmark {
         return loss.total;
     }
 
-    /** Parse 1024 JSON lines, encode them, and take one training step. */
+    /** Parse a batch of JSON lines, encode them, and take one training step. */
     @Benchmark
     public double parseEncodeTrain() throws BadInputException {
-        int base = next * BenchData.BATCH;
+        int base = next * batchSize;
         next = (next + 1) % DISTINCT_BATCHES;
-        for (int i = 0; i < BenchData.BATCH; i++) {
+        for (int i = 0; i < batchSize; i++) {
             parsed[i] = codec.parseSample(lines[base + i]);
         }
-        encoder.encode(parsed, 0, BenchData.BATCH, scratch, true);
+        encoder.encode(parsed, 0, batchSize, scratch, true);
         return model.trainStep(scratch).total;
     }
 }

@@ -10,7 +10,8 @@ import picocli.CommandLine.Unmatched;
 /** counterflow bench: the JMH training-step benchmark (options passed to BenchMain as --key=value). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "JMH benchmark of one training step (batch 1024, dim 16, 8+1+1 fields, towers 256-128-64) in "
-                + "samples/s. Options: --objective=a,b --backend=openblas,java --extractor=shared-bottom "
+                + "samples/s. Options: --objective=a,b --backend=openblas,java,cuda --extractor=shared-bottom "
+                + "--batch-size=1024,4096,16384 (one JMH run per size) "
                 + "--benchmark=trainStep|parseEncodeTrain --forks --warmup --iterations --time --json=FILE; "
                 + "--profile[=objective] times every kernel instead (StepProfile).")
 public final class BenchCommand implements Callable<Integer> {

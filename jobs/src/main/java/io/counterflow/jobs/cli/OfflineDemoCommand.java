@@ -31,7 +31,7 @@ public final class OfflineDemoCommand implements Callable<Integer> {
     @Option(names = "--work-dir", description = "Where data and the snapshot go (default: a new temp directory).")
     Path workDir;
 
-    @Option(names = "--backend", defaultValue = "auto", description = "auto, openblas, java.")
+    @Option(names = "--backend", defaultValue = "auto", description = "auto, openblas, java or cuda (default ${DEFAULT-VALUE}).")
     String backend;
 
     @Mixin ModelOptions model;

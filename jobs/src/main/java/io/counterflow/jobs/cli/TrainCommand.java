@@ -35,7 +35,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "1024", description = "Samples per step (default ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--backend", defaultValue = "auto", description = "auto, openblas, java (default ${DEFAULT-VALUE}).")
+    @Option(names = "--backend", defaultValue = "auto", description = "auto (CUDA if a GPU answers, else OpenBLAS, else Java), openblas, java or cuda (default ${DEFAULT-VALUE}).")
     String backend;
 
     @Option(names = "--validation", description = "Samples to evaluate after each epoch.")

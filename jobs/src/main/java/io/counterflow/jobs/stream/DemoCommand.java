@@ -84,7 +84,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-interval", defaultValue = "PT3S", description = "Default: ${DEFAULT-VALUE}.")
     Duration checkpointInterval;
 
-    @Option(names = "--backend", defaultValue = "openblas", description = "openblas, java or auto (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--backend", defaultValue = "openblas", description = "openblas, java, cuda or auto (default: ${DEFAULT-VALUE}).")
     String backend;
 
     @Option(names = "--snapshot-path", description = "Where model versions are published (default: a temporary directory).")

@@ -75,7 +75,7 @@ public final class StreamCommand implements Callable<Integer> {
             description = "Emit a smaller batch after this long, processing time (default: ${DEFAULT-VALUE}).")
     Duration batchMaxDelay;
 
-    @Option(names = "--backend", defaultValue = "openblas", description = "openblas, java or auto (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--backend", defaultValue = "openblas", description = "openblas, java, cuda or auto (default: ${DEFAULT-VALUE}).")
     String backend;
 
     @Option(names = "--categorical-fields", split = ",", description = "Feature fields; all three unset: inferred from the first batch.")

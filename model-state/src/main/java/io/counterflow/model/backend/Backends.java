@@ -29,7 +29,7 @@ public final class Backends {
             case "openblas":
                 return new OpenBlasBackend();
             case "cuda":
-                return new CudaBackend();
+                return CudaBackend.open();
             case "auto":
                 return auto();
             default:
@@ -47,7 +47,7 @@ public final class Backends {
         Optional<String> noCuda = CudaAvailability.unavailableReason();
         if (noCuda.isEmpty()) {
             try {
-                return new CudaBackend();
+                return CudaBackend.open();
             } catch (RuntimeException | LinkageError e) {
                 LOG.warn("backend auto: CUDA failed to start ({}); trying OpenBLAS", e.toString());
             }

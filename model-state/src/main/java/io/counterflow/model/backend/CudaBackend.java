@@ -184,8 +184,12 @@ final class CudaBackend extends AbstractBackend {
     private final FloatBuffer[] dzArg = new FloatBuffer[ObjectiveFunction.HEADS];
 
     /** Opens the device named by {@code counterflow.cuda.device} (default 0); throws if CUDA is unavailable. */
-    CudaBackend() {
+    static CudaBackend open() {
         CudaAvailability.require();
+        return new CudaBackend();
+    }
+
+    private CudaBackend() {
         int ordinal = Integer.getInteger("counterflow.cuda.device", 0);
         try {
             int[] v = {0};

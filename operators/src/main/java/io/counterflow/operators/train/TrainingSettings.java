@@ -1,5 +1,6 @@
 package io.counterflow.operators.train;
 
+import io.counterflow.model.backend.Backends;
 import io.counterflow.model.settings.Settings;
 import io.counterflow.operators.batch.MiniBatchSettings;
 import io.counterflow.operators.join.Setting;
@@ -31,8 +32,9 @@ public final class TrainingSettings implements Serializable {
     public static final Setting<String> BACKEND = Setting.of(
             ConfigOptions.key("counterflow.train.backend").stringType().defaultValue("openblas")
                     .withDescription("Compute backend of the model: openblas (native, one thread per operator),"
-                            + " java (pure-Java reference; bit-for-bit reproducible) or auto (openblas, else java)."),
-            "one of openblas, java, auto", b -> Set.of("openblas", "java", "auto").contains(b));
+                            + " java (pure-Java reference; bit-for-bit reproducible), cuda (one GPU per operator)"
+                            + " or auto (cuda if a GPU answers, else openblas, else java)."),
+            "one of openblas, java, cuda, auto", b -> Set.of(Backends.NAMES).contains(b));
 
     public static final Setting<List<String>> CATEGORICAL_FIELDS = Setting.of(
             ConfigOptions.key("counterflow.train.categorical-fields").stringType().asList().defaultValues()
