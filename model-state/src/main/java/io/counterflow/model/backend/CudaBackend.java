@@ -180,8 +180,8 @@ final class CudaBackend extends AbstractBackend {
     private final FloatPointer[] hostDz = new FloatPointer[ObjectiveFunction.HEADS];
     private final FloatBuffer[] zBuf = new FloatBuffer[ObjectiveFunction.HEADS];
     private final FloatBuffer[] dzBuf = new FloatBuffer[ObjectiveFunction.HEADS];
-    private final FloatBuffer[] zArg = new FloatBuffer[ObjectiveFunction.HEADS];
-    private final FloatBuffer[] dzArg = new FloatBuffer[ObjectiveFunction.HEADS];
+    private FloatBuffer[] zArg = new FloatBuffer[ObjectiveFunction.HEADS];
+    private FloatBuffer[] dzArg = new FloatBuffer[ObjectiveFunction.HEADS];
 
     /** Opens the device named by {@code counterflow.cuda.device} (default 0); throws if CUDA is unavailable. */
     static CudaBackend open() {
@@ -665,6 +665,14 @@ final class CudaBackend extends AbstractBackend {
             ObjectiveFunction f, Tensor[] logits, EncodedBatch batch, Tensor[] grads, LossTerms out) {
         makeCurrent();
         int n = batch.n;
+        if (logits.length > ObjectiveFunction.HEADS) {
+            throw new IllegalArgumentException("objective: " + logits.length + " heads, at most "
+                    + ObjectiveFunction.HEADS);
+        }
+        if (zArg.length != logits.length) {
+            zArg = new FloatBuffer[logits.length];
+            dzArg = new FloatBuffer[logits.length];
+        }
         for (int h = 0; h < logits.length; h++) {
             zArg[h] = null;
             dzArg[h] = null;
