@@ -32,7 +32,6 @@ import org.bytedeco.cuda.nvrtc._nvrtcProgram;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
-import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.javacpp.SizeTPointer;
 import org.slf4j.Logger;
@@ -456,7 +455,7 @@ final class CudaBackend extends AbstractBackend {
     private void launch(Kernel k, int gridX, int gridY, int blockX, int blockY) {
         args.checkFor(k);
         check(cudart.cuLaunchKernel(functions[k.ordinal()], gridX, gridY, 1, blockX, blockY, 1, 0, stream,
-                args.params(), (Pointer) null), "cuLaunchKernel(" + k.symbol + ")");
+                args.params(), (PointerPointer<?>) null), "cuLaunchKernel(" + k.symbol + ")");
         if (DEBUG_SYNC) {
             sync("after " + k.symbol);
         }

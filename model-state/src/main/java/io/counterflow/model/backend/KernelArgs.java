@@ -3,6 +3,7 @@ package io.counterflow.model.backend;
 import io.counterflow.model.backend.CudaKernels.Arg;
 import io.counterflow.model.backend.CudaKernels.Kernel;
 import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.PointerPointer;
 
 /**
  * The argument block of a kernel launch, allocated once and refilled for every launch (no allocation per call):
@@ -12,12 +13,17 @@ import org.bytedeco.javacpp.LongPointer;
  * {@link #checkFor} compares what was put with the kernel's declared parameter list before the launch, so a
  * Java-side mistake fails with the kernel's name instead of corrupting memory on the device.
  *
+ * <p>The array goes to {@code cuLaunchKernel} as a {@link PointerPointer}: the binding's overload that takes a
+ * plain {@code Pointer} there is {@code @ByPtrPtr} and would pass the address of the array's address instead.
+ * (The host emulator, {@code build-support/cuda-emulator}, caught exactly that.)
+ *
  * <p>Uses JavaCPP's off-heap memory only (no CUDA library), so it is tested on any machine. Not thread-safe.
  */
 final class KernelArgs implements AutoCloseable {
     private final int capacity;
     private final LongPointer slots;
     private final LongPointer params;
+    private final PointerPointer<?> paramsView;
     private final Arg[] kinds;
     private int count;
 
@@ -30,6 +36,7 @@ final class KernelArgs implements AutoCloseable {
         for (int i = 0; i < capacity; i++) {
             params.put(i, base + 8L * i);
         }
+        this.paramsView = new PointerPointer<>(params);
     }
 
     /** Starts a new argument list. */
@@ -78,8 +85,18 @@ final class KernelArgs implements AutoCloseable {
     }
 
     /** The kernelParams array (void**): entry i points at slot i. */
-    LongPointer params() {
-        return params;
+    PointerPointer<?> params() {
+        return paramsView;
+    }
+
+    /** The address of the kernelParams array (for tests). */
+    long paramsAddress() {
+        return params.address();
+    }
+
+    /** Entry i of the kernelParams array (for tests). */
+    long param(int i) {
+        return params.get(i);
     }
 
     /** The raw 8-byte slot i (for tests). */

@@ -21,8 +21,10 @@ class KernelArgsTest {
             assertThat((int) a.slot(3)).isEqualTo(1024);
             assertThat(Float.intBitsToFloat((int) a.slot(4))).isEqualTo(-1.5f);
             for (int i = 0; i < CudaKernels.maxArgs(); i++) {
-                assertThat(a.params().get(i)).as("params[%d]", i).isEqualTo(a.slotAddress(i));
+                assertThat(a.param(i)).as("params[%d]", i).isEqualTo(a.slotAddress(i));
             }
+            // cuLaunchKernel receives the array itself (void**), not a pointer to its address.
+            assertThat(a.params().address()).isEqualTo(a.paramsAddress());
             // Reused: a new list overwrites from slot 0.
             a.reset().ptr(1L).i32(7);
             a.checkFor(Kernel.RELU);
