@@ -8,7 +8,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="${1:?usage: build.sh OUTPUT_DIR}"
 kernels="$here/../../model-state/src/main/resources/io/counterflow/model/backend/cuda/kernels.cu"
 mkdir -p "$out"
-cxx=(g++ -std=c++17 -O1 -ffp-contract=off -fPIC -shared -Wall -Wno-unused-function)
+cxx=(g++ -std=c++17 -O1 -ffp-contract=off -fPIC -shared -Wall -Wno-unused-function -Wno-unknown-pragmas)
 lib() {  # lib NAME DEFINE VERSION_NODE
   local map="$out/$1.map"
   if [[ -n "$3" ]]; then
