@@ -2,6 +2,7 @@ package io.counterflow.jobs.bench;
 
 import io.counterflow.jobs.bench.TimingBackend.Kernel;
 import io.counterflow.model.backend.Backends;
+import io.counterflow.model.backend.Tensor;
 import io.counterflow.model.data.LabeledSample;
 import io.counterflow.model.feature.BatchEncoder;
 import io.counterflow.model.feature.EncodedBatch;
@@ -86,7 +87,7 @@ public final class StepProfile {
             if (model.skippedBatches() > 0) {
                 throw new IllegalStateException(model.skippedBatches() + " batches skipped: non-finite loss");
             }
-            return report(objective, backend, extractor, steps, be, encodeNanos, stepNanos);
+            return report(objective, backend, extractor, steps, be, encodeNanos, stepNanos) + peakGemm(be);
         }
     }
 
@@ -115,6 +116,17 @@ public final class StepProfile {
             sb.append(line(p.label, phases.get(p), steps, total));
         }
         sb.append(line("model overhead between kernels", stepNanos - kernels, steps, total));
+        long gemmNanos = 0;
+        for (Kernel k : new Kernel[] {Kernel.GEMM_FORWARD, Kernel.GEMM_WEIGHT_GRAD, Kernel.GEMM_INPUT_GRAD,
+                Kernel.GEMM_OTHER}) {
+            gemmNanos += be.nanos(k);
+        }
+        if (gemmNanos > 0) {
+            sb.append(String.format(Locale.ROOT,
+                    "  GEMMs: %.3f MFLOP/sample at %.1f GFLOP/s; the GEMMs alone cap the step at %.0f samples/s%n",
+                    be.gemmFlops() / 1e6 / steps / BenchData.BATCH, be.gemmFlops() / (double) gemmNanos,
+                    BenchData.BATCH * steps / (gemmNanos / 1e9)));
+        }
         sb.append("  by kernel:\n");
         for (Kernel k : Kernel.values()) {
             if (be.calls(k) > 0) {
@@ -123,6 +135,24 @@ public final class StepProfile {
             }
         }
         return sb.toString();
+    }
+
+    /** The backend's GEMM rate at 1024×1024×1024 (a reference for the step's smaller shapes). */
+    private static String peakGemm(TimingBackend be) {
+        int n = 1024;
+        try (Tensor a = be.allocate(n, n); Tensor b = be.allocate(n, n); Tensor c = be.allocate(n, n)) {
+            be.fill(a, 0.5f);
+            be.fill(b, 0.25f);
+            int reps = be.name().equals("java") ? 1 : 10;
+            be.gemm(false, false, 1f, a, b, 0f, c);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < reps; i++) {
+                be.gemm(false, false, 1f, a, b, 0f, c);
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            return String.format(Locale.ROOT, "  reference: %s GEMM 1024×1024×1024 at %.1f GFLOP/s on this thread%n",
+                    be.name(), 2.0 * n * n * n * reps / secs / 1e9);
+        }
     }
 
     private static String line(String label, long nanos, int steps, double total) {

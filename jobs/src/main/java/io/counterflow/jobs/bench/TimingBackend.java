@@ -35,6 +35,7 @@ public final class TimingBackend implements Backend {
     private final Backend inner;
     private final long[] nanos = new long[Kernel.values().length];
     private final long[] calls = new long[Kernel.values().length];
+    private long gemmFlops;
 
     public TimingBackend(Backend inner) {
         this.inner = inner;
@@ -50,7 +51,13 @@ public final class TimingBackend implements Backend {
         return calls[k.ordinal()];
     }
 
+    /** Floating-point operations (2·m·n·k per call) of every GEMM since the last {@link #reset}. */
+    public long gemmFlops() {
+        return gemmFlops;
+    }
+
     public void reset() {
+        gemmFlops = 0;
         java.util.Arrays.fill(nanos, 0);
         java.util.Arrays.fill(calls, 0);
     }
@@ -102,6 +109,7 @@ public final class TimingBackend implements Backend {
     public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
         long t = System.nanoTime();
         inner.gemm(transA, transB, alpha, a, b, beta, c);
+        gemmFlops += 2L * c.rows() * c.cols() * (transA ? a.rows() : a.cols());
         add(!transA && !transB ? Kernel.GEMM_FORWARD
                 : transA && !transB ? Kernel.GEMM_WEIGHT_GRAD
                 : !transA ? Kernel.GEMM_INPUT_GRAD : Kernel.GEMM_OTHER, t);
