@@ -16,7 +16,24 @@ public final class CounterflowCli implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new CounterflowCli()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The command line with the project's exception handling: an {@link IllegalArgumentException} (an option value
+     * that a setting or the generator rejects) prints one line naming the command and exits 2, like picocli's own
+     * usage errors; anything else keeps its stack trace (it is a bug, not bad input).
+     */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new CounterflowCli());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (ex instanceof IllegalArgumentException) {
+                cmd.getErr().println(cmd.getCommandName() + ": " + ex.getMessage());
+                return cmd.getCommandSpec().exitCodeOnInvalidInput();
+            }
+            throw ex;
+        });
+        return cl;
     }
 
     @Override

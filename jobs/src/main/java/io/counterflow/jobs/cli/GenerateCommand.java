@@ -43,6 +43,16 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--selection-bias", description = "Strength of the p–q correlation (0 = none; default 1).")
     Double selectionBias;
 
+    @Option(names = "--users", description = "Users in the world (default 10000). Fewer users means more impressions "
+            + "per user, so the user-item affinity that drives both clicks and conversions becomes learnable.")
+    Integer users;
+
+    @Option(names = "--items", description = "Items in the world (default 2000).")
+    Integer items;
+
+    @Option(names = "--latent-dim", description = "Dimension of the user and item latent factors (default 8).")
+    Integer latentDim;
+
     @Override
     public Integer call() throws Exception {
         GeneratorConfig.Builder b = GeneratorConfig.builder().impressions(impressions).seed(seed);
@@ -63,6 +73,15 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         if (selectionBias != null) {
             b.selectionBias(selectionBias);
+        }
+        if (users != null) {
+            b.users(users);
+        }
+        if (items != null) {
+            b.items(items);
+        }
+        if (latentDim != null) {
+            b.latentDim(latentDim);
         }
         long t0 = System.nanoTime();
         GeneratorSummary s = new Generator(b.build()).writeTo(out);
