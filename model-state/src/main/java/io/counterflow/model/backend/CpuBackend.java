@@ -4,6 +4,7 @@ import io.counterflow.model.feature.EncodedBatch;
 import io.counterflow.model.objective.LossTerms;
 import io.counterflow.model.objective.ObjectiveFunction;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 
 /**
  * Host-memory kernels shared by the CPU backends: every tensor exposes a {@link FloatBuffer} (heap for the
@@ -62,17 +63,44 @@ abstract class CpuBackend extends AbstractBackend {
         buf(dst).put(0, buf(src), 0, src.size());
     }
 
+    /**
+     * Element-wise kernels copy their operands through these heap chunks: C2 vectorises counted loops over
+     * {@code float[]} but not over {@code FloatBuffer.get/put}, and the bulk copies are memcpy. Every element is
+     * computed by the same IEEE operations as a scalar loop, in the same order per element, so results are
+     * bit-identical to the plain loops (and deterministic). A backend is used by one thread at a time.
+     */
+    static final int CHUNK = 2048;
+
+    private final float[] s0 = new float[CHUNK];
+    private final float[] s1 = new float[CHUNK];
+    private final float[] s2 = new float[CHUNK];
+    private final float[] s3 = new float[CHUNK];
+
     @Override
     protected void addBiasK(Tensor y, Tensor bias) {
         FloatBuffer yb = buf(y);
-        FloatBuffer bb = buf(bias);
         int rows = y.rows();
         int cols = y.cols();
+        if (cols > CHUNK) {
+            FloatBuffer bb = buf(bias);
+            for (int i = 0; i < rows; i++) {
+                int base = i * cols;
+                for (int j = 0; j < cols; j++) {
+                    yb.put(base + j, yb.get(base + j) + bb.get(j));
+                }
+            }
+            return;
+        }
+        float[] b = s1;
+        buf(bias).get(0, b, 0, cols);
+        float[] r = s0;
         for (int i = 0; i < rows; i++) {
             int base = i * cols;
+            yb.get(base, r, 0, cols);
             for (int j = 0; j < cols; j++) {
-                yb.put(base + j, yb.get(base + j) + bb.get(j));
+                r[j] = r[j] + b[j];
             }
+            yb.put(base, r, 0, cols);
         }
     }
 
@@ -80,11 +108,15 @@ abstract class CpuBackend extends AbstractBackend {
     protected void reluK(Tensor y) {
         FloatBuffer b = buf(y);
         int n = y.size();
-        // Branch-free: half the activations are negative, so a branch mispredicts constantly. Clearing the bits
-        // of every value whose sign bit is set maps negatives and −0 to +0.
-        for (int i = 0; i < n; i++) {
-            int bits = Float.floatToRawIntBits(b.get(i));
-            b.put(i, Float.intBitsToFloat(bits & ~(bits >> 31)));
+        float[] c = s0;
+        // max(x, +0): negatives and −0 become +0, NaN stays NaN (so a diverging step is still caught).
+        for (int off = 0; off < n; off += CHUNK) {
+            int len = Math.min(CHUNK, n - off);
+            b.get(off, c, 0, len);
+            for (int i = 0; i < len; i++) {
+                c[i] = Math.max(c[i], 0f);
+            }
+            b.put(off, c, 0, len);
         }
     }
 
@@ -106,15 +138,36 @@ abstract class CpuBackend extends AbstractBackend {
         FloatBuffer o = buf(out);
         int rows = dy.rows();
         int cols = dy.cols();
-        for (int j = 0; j < cols; j++) {
-            o.put(j, beta == 0f ? 0f : beta * o.get(j));
-        }
-        for (int i = 0; i < rows; i++) {
-            int base = i * cols;
+        if (cols > CHUNK) {
             for (int j = 0; j < cols; j++) {
-                o.put(j, o.get(j) + d.get(base + j));
+                o.put(j, beta == 0f ? 0f : beta * o.get(j));
+            }
+            for (int i = 0; i < rows; i++) {
+                int base = i * cols;
+                for (int j = 0; j < cols; j++) {
+                    o.put(j, o.get(j) + d.get(base + j));
+                }
+            }
+            return;
+        }
+        // Per column the same additions in the same row order as the plain loop: bit-identical.
+        float[] acc = s1;
+        if (beta == 0f) {
+            Arrays.fill(acc, 0, cols, 0f);
+        } else {
+            o.get(0, acc, 0, cols);
+            for (int j = 0; j < cols; j++) {
+                acc[j] = beta * acc[j];
             }
         }
+        float[] r = s0;
+        for (int i = 0; i < rows; i++) {
+            d.get(i * cols, r, 0, cols);
+            for (int j = 0; j < cols; j++) {
+                acc[j] = acc[j] + r[j];
+            }
+        }
+        o.put(0, acc, 0, cols);
     }
 
     @Override
@@ -305,7 +358,42 @@ abstract class CpuBackend extends AbstractBackend {
 
     @Override
     protected void adamK(Tensor w, Tensor g, Tensor m, Tensor v, AdamStep s) {
-        adamRange(buf(w), buf(g), buf(m), buf(v), 0, 0, w.size(), s);
+        FloatBuffer wb = buf(w);
+        FloatBuffer gb = buf(g);
+        FloatBuffer mb = buf(m);
+        FloatBuffer vb = buf(v);
+        int n = w.size();
+        for (int off = 0; off < n; off += CHUNK) {
+            int len = Math.min(CHUNK, n - off);
+            wb.get(off, s0, 0, len);
+            gb.get(off, s1, 0, len);
+            mb.get(off, s2, 0, len);
+            vb.get(off, s3, 0, len);
+            adamChunk(s0, s1, s2, s3, len, s);
+            wb.put(off, s0, 0, len);
+            mb.put(off, s2, 0, len);
+            vb.put(off, s3, 0, len);
+        }
+    }
+
+    /** {@link #adamRange} on heap chunks (same operations per element, vectorisable). */
+    private static void adamChunk(float[] w, float[] g, float[] m, float[] v, int len, AdamStep s) {
+        float b1 = s.beta1;
+        float b2 = s.beta2;
+        float c1 = 1f / s.bias1;
+        float c2 = 1f / s.bias2;
+        float l2 = s.l2;
+        float lr = s.lr;
+        float eps = s.eps;
+        for (int i = 0; i < len; i++) {
+            float wv = w[i];
+            float gv = g[i] + l2 * wv;
+            float mv = b1 * m[i] + (1f - b1) * gv;
+            float vv = b2 * v[i] + (1f - b2) * gv * gv;
+            m[i] = mv;
+            v[i] = vv;
+            w[i] = wv - lr * (mv * c1) / ((float) Math.sqrt(vv * c2) + eps);
+        }
     }
 
     /** The Adam update on w[wOff ..] with gradient g[gOff ..], over len elements. */

@@ -34,12 +34,13 @@ extern "C" __global__ void cf_add_bias(float* y, const float* bias, int rows, in
     }
 }
 
-// y = max(y, 0) as CpuBackend does it: clear every value whose sign bit is set (negatives and -0 become +0;
-// a NaN with a clear sign bit stays NaN).
+// y = max(y, +0) as CpuBackend does it (Java's Math.max): negatives and -0 become +0, a NaN of either sign
+// stays the same NaN. Sign-bit clearing instead of fmaxf, which would turn NaN into 0.
 extern "C" __global__ void cf_relu(float* y, int n) {
     GRID_STRIDE(e, n) {
-        int bits = __float_as_int(y[e]);
-        y[e] = __int_as_float(bits & ~(bits >> 31));
+        float x = y[e];
+        int bits = __float_as_int(x);
+        y[e] = x != x ? x : __int_as_float(bits & ~(bits >> 31));
     }
 }
 
