@@ -4,7 +4,6 @@ import io.counterflow.model.feature.EncodedBatch;
 import io.counterflow.model.objective.LossTerms;
 import io.counterflow.model.objective.ObjectiveFunction;
 import java.nio.FloatBuffer;
-import java.util.Arrays;
 
 /**
  * Host-memory kernels shared by the CPU backends: every tensor exposes a {@link FloatBuffer} (heap for the
@@ -64,43 +63,29 @@ abstract class CpuBackend extends AbstractBackend {
     }
 
     /**
-     * Element-wise kernels copy their operands through these heap chunks: C2 vectorises counted loops over
+     * ReLU and the Adam steps copy their operands through these heap chunks: C2 vectorises counted loops over
      * {@code float[]} but not over {@code FloatBuffer.get/put}, and the bulk copies are memcpy. Every element is
      * computed by the same IEEE operations as a scalar loop, in the same order per element, so results are
      * bit-identical to the plain loops (and deterministic). A backend is used by one thread at a time.
      */
     static final int CHUNK = 2048;
 
-    private final float[] s0 = new float[CHUNK];
-    private final float[] s1 = new float[CHUNK];
-    private final float[] s2 = new float[CHUNK];
-    private final float[] s3 = new float[CHUNK];
+    private final float[] chunkW = new float[CHUNK];
+    private final float[] chunkG = new float[CHUNK];
+    private final float[] chunkM = new float[CHUNK];
+    private final float[] chunkV = new float[CHUNK];
 
     @Override
     protected void addBiasK(Tensor y, Tensor bias) {
         FloatBuffer yb = buf(y);
+        FloatBuffer bb = buf(bias);
         int rows = y.rows();
         int cols = y.cols();
-        if (cols > CHUNK) {
-            FloatBuffer bb = buf(bias);
-            for (int i = 0; i < rows; i++) {
-                int base = i * cols;
-                for (int j = 0; j < cols; j++) {
-                    yb.put(base + j, yb.get(base + j) + bb.get(j));
-                }
-            }
-            return;
-        }
-        float[] b = s1;
-        buf(bias).get(0, b, 0, cols);
-        float[] r = s0;
         for (int i = 0; i < rows; i++) {
             int base = i * cols;
-            yb.get(base, r, 0, cols);
             for (int j = 0; j < cols; j++) {
-                r[j] = r[j] + b[j];
+                yb.put(base + j, yb.get(base + j) + bb.get(j));
             }
-            yb.put(base, r, 0, cols);
         }
     }
 
@@ -108,7 +93,7 @@ abstract class CpuBackend extends AbstractBackend {
     protected void reluK(Tensor y) {
         FloatBuffer b = buf(y);
         int n = y.size();
-        float[] c = s0;
+        float[] c = chunkW;
         // max(x, +0): negatives and −0 become +0, NaN stays NaN (so a diverging step is still caught).
         for (int off = 0; off < n; off += CHUNK) {
             int len = Math.min(CHUNK, n - off);
@@ -138,36 +123,15 @@ abstract class CpuBackend extends AbstractBackend {
         FloatBuffer o = buf(out);
         int rows = dy.rows();
         int cols = dy.cols();
-        if (cols > CHUNK) {
-            for (int j = 0; j < cols; j++) {
-                o.put(j, beta == 0f ? 0f : beta * o.get(j));
-            }
-            for (int i = 0; i < rows; i++) {
-                int base = i * cols;
-                for (int j = 0; j < cols; j++) {
-                    o.put(j, o.get(j) + d.get(base + j));
-                }
-            }
-            return;
+        for (int j = 0; j < cols; j++) {
+            o.put(j, beta == 0f ? 0f : beta * o.get(j));
         }
-        // Per column the same additions in the same row order as the plain loop: bit-identical.
-        float[] acc = s1;
-        if (beta == 0f) {
-            Arrays.fill(acc, 0, cols, 0f);
-        } else {
-            o.get(0, acc, 0, cols);
-            for (int j = 0; j < cols; j++) {
-                acc[j] = beta * acc[j];
-            }
-        }
-        float[] r = s0;
         for (int i = 0; i < rows; i++) {
-            d.get(i * cols, r, 0, cols);
+            int base = i * cols;
             for (int j = 0; j < cols; j++) {
-                acc[j] = acc[j] + r[j];
+                o.put(j, o.get(j) + d.get(base + j));
             }
         }
-        o.put(0, acc, 0, cols);
     }
 
     @Override
@@ -365,18 +329,18 @@ abstract class CpuBackend extends AbstractBackend {
         int n = w.size();
         for (int off = 0; off < n; off += CHUNK) {
             int len = Math.min(CHUNK, n - off);
-            wb.get(off, s0, 0, len);
-            gb.get(off, s1, 0, len);
-            mb.get(off, s2, 0, len);
-            vb.get(off, s3, 0, len);
-            adamChunk(s0, s1, s2, s3, len, s);
-            wb.put(off, s0, 0, len);
-            mb.put(off, s2, 0, len);
-            vb.put(off, s3, 0, len);
+            wb.get(off, chunkW, 0, len);
+            gb.get(off, chunkG, 0, len);
+            mb.get(off, chunkM, 0, len);
+            vb.get(off, chunkV, 0, len);
+            adamChunk(chunkW, chunkG, chunkM, chunkV, len, s);
+            wb.put(off, chunkW, 0, len);
+            mb.put(off, chunkM, 0, len);
+            vb.put(off, chunkV, 0, len);
         }
     }
 
-    /** {@link #adamRange} on heap chunks (same operations per element, vectorisable). */
+    /** The Adam update on heap chunks: the one definition of the step, vectorisable by C2. */
     private static void adamChunk(float[] w, float[] g, float[] m, float[] v, int len, AdamStep s) {
         float b1 = s.beta1;
         float b2 = s.beta2;
@@ -396,34 +360,34 @@ abstract class CpuBackend extends AbstractBackend {
         }
     }
 
-    /** The Adam update on w[wOff ..] with gradient g[gOff ..], over len elements. */
-    private static void adamRange(FloatBuffer w, FloatBuffer g, FloatBuffer m, FloatBuffer v, int wOff, int gOff,
-            int len, AdamStep s) {
-        float b1 = s.beta1;
-        float b2 = s.beta2;
-        float c1 = 1f / s.bias1;
-        float c2 = 1f / s.bias2;
-        for (int i = 0; i < len; i++) {
-            int wi = wOff + i;
-            float wv = w.get(wi);
-            float gv = g.get(gOff + i) + s.l2 * wv;
-            float mv = b1 * m.get(wi) + (1f - b1) * gv;
-            float vv = b2 * v.get(wi) + (1f - b2) * gv * gv;
-            m.put(wi, mv);
-            v.put(wi, vv);
-            w.put(wi, wv - s.lr * (mv * c1) / ((float) Math.sqrt(vv * c2) + s.eps));
-        }
-    }
-
     @Override
     protected void sparseAdamK(Tensor table, Tensor m, Tensor v, Tensor gradRows, EncodedBatch b, AdamStep s) {
         int dim = table.cols();
+        if (dim > CHUNK) {
+            throw new IllegalArgumentException("embedding dim " + dim + " exceeds the kernel chunk " + CHUNK);
+        }
         FloatBuffer w = buf(table);
         FloatBuffer g = buf(gradRows);
         FloatBuffer mb = buf(m);
         FloatBuffer vb = buf(v);
-        for (int u = 0; u < b.uniqueCount; u++) {
-            adamRange(w, g, mb, vb, b.uniqueRows[u] * dim, u * dim, dim, s);
+        int per = CHUNK / dim;
+        // Gather up to CHUNK / dim touched rows (their gradients are already contiguous), update, scatter back.
+        for (int u0 = 0; u0 < b.uniqueCount; u0 += per) {
+            int rows = Math.min(per, b.uniqueCount - u0);
+            for (int k = 0; k < rows; k++) {
+                int row = b.uniqueRows[u0 + k] * dim;
+                w.get(row, chunkW, k * dim, dim);
+                mb.get(row, chunkM, k * dim, dim);
+                vb.get(row, chunkV, k * dim, dim);
+            }
+            g.get(u0 * dim, chunkG, 0, rows * dim);
+            adamChunk(chunkW, chunkG, chunkM, chunkV, rows * dim, s);
+            for (int k = 0; k < rows; k++) {
+                int row = b.uniqueRows[u0 + k] * dim;
+                w.put(row, chunkW, k * dim, dim);
+                mb.put(row, chunkM, k * dim, dim);
+                vb.put(row, chunkV, k * dim, dim);
+            }
         }
     }
 
