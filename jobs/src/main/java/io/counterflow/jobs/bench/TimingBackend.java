@@ -4,8 +4,6 @@ import io.counterflow.model.backend.AdamStep;
 import io.counterflow.model.backend.Backend;
 import io.counterflow.model.backend.Tensor;
 import io.counterflow.model.feature.EncodedBatch;
-import io.counterflow.model.objective.LossTerms;
-import io.counterflow.model.objective.ObjectiveFunction;
 
 /**
  * A {@link Backend} decorator that delegates every call and adds its wall time (System.nanoTime) to a per-kernel
@@ -190,13 +188,6 @@ public final class TimingBackend implements Backend {
         long t = System.nanoTime();
         inner.uploadBatch(batch);
         add(Kernel.UPLOAD_BATCH, t);
-    }
-
-    @Override
-    public void objective(ObjectiveFunction f, Tensor[] logits, EncodedBatch batch, Tensor[] grads, LossTerms out) {
-        long t = System.nanoTime();
-        inner.objective(f, logits, batch, grads, out);
-        add(Kernel.OBJECTIVE, t);
     }
 
     @Override

@@ -52,7 +52,7 @@ public final class OfflineDemoCommand implements Callable<Integer> {
             try (CvrModel m = t.train(dir.resolve("train/samples.jsonl"), 1, null)) {
                 ModelSnapshot.write(m, snapshot, Map.of("source", "offline-demo"));
                 EvaluationResult r = OfflineTrainer.evaluate(m, dir.resolve("test/samples.jsonl"), Set.of(), null);
-                System.out.println("held-out metrics (" + settings.objective().cliName() + "): " + r.toJson());
+                System.out.println("held-out metrics (" + settings.get(Settings.OBJECTIVE) + "): " + r.toJson());
             }
         }
         System.out.println("snapshot: " + snapshot.toAbsolutePath());

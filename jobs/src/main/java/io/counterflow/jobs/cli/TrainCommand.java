@@ -56,7 +56,7 @@ public final class TrainCommand implements Callable<Integer> {
             io.counterflow.jobs.offline.FlinkFileTraining.run(settings, backend, samples, NumericColumns.parse(numeric),
                     batchSize, epochs, modelOut);
             System.out.printf(Locale.ROOT, "trained %s through the Flink operators in %.1f s; snapshot %s%n",
-                    settings.objective().cliName(), (System.nanoTime() - t0) / 1e9, modelOut.toAbsolutePath());
+                    settings.get(Settings.OBJECTIVE), (System.nanoTime() - t0) / 1e9, modelOut.toAbsolutePath());
             return 0;
         } else if (!engine.equals("direct")) {
             System.err.println("train: --engine must be direct or flink, not " + engine);
@@ -76,7 +76,7 @@ public final class TrainCommand implements Callable<Integer> {
                 }
                 ModelSnapshot.write(m, modelOut, info);
                 System.out.printf(Locale.ROOT, "trained %s on %s backend: %d steps, %,d samples, %d skipped batches; "
-                        + "snapshot %s%n", settings.objective().cliName(), be.name(), m.step(), m.trainedSamples(),
+                        + "snapshot %s%n", settings.get(Settings.OBJECTIVE), be.name(), m.step(), m.trainedSamples(),
                         m.skippedBatches(), modelOut.toAbsolutePath());
             }
         } catch (IllegalArgumentException e) {

@@ -1,8 +1,6 @@
 package io.counterflow.model.backend;
 
 import io.counterflow.model.feature.EncodedBatch;
-import io.counterflow.model.objective.LossTerms;
-import io.counterflow.model.objective.ObjectiveFunction;
 
 /**
  * Validates every kernel's arguments once (ownership, shapes, active rows) and forwards to the protected
@@ -187,26 +185,6 @@ abstract class AbstractBackend implements Backend {
     }
 
     @Override
-    public final void objective(
-            ObjectiveFunction f, Tensor[] logits, EncodedBatch batch, Tensor[] grads, LossTerms out) {
-        if (logits.length != grads.length) {
-            throw new IllegalArgumentException("objective: " + logits.length + " heads but " + grads.length
-                    + " gradient tensors");
-        }
-        for (int h = 0; h < logits.length; h++) {
-            if ((logits[h] == null) != (grads[h] == null)) {
-                throw new IllegalArgumentException("objective: head " + h + " has a logit or a gradient, not both");
-            }
-            if (logits[h] != null) {
-                own("objective", logits[h], grads[h]);
-                check(logits[h].rows() == batch.n && logits[h].cols() == 1 && grads[h].rows() == batch.n
-                        && grads[h].cols() == 1, "objective", "heads must be n x 1", logits[h], grads[h]);
-            }
-        }
-        objectiveK(f, logits, batch, grads, out);
-    }
-
-    @Override
     public final void adam(Tensor w, Tensor g, Tensor m, Tensor v, AdamStep s) {
         own("adam", w, g, m, v);
         check(w.size() == g.size() && w.size() == m.size() && w.size() == v.size(), "adam", "sizes differ",
@@ -271,9 +249,6 @@ abstract class AbstractBackend implements Backend {
     protected abstract void embedBackwardK(Tensor dx, EncodedBatch batch, Tensor gradRows);
 
     protected abstract void uploadBatchK(EncodedBatch batch);
-
-    protected abstract void objectiveK(
-            ObjectiveFunction f, Tensor[] logits, EncodedBatch batch, Tensor[] grads, LossTerms out);
 
     protected abstract void adamK(Tensor w, Tensor g, Tensor m, Tensor v, AdamStep s);
 

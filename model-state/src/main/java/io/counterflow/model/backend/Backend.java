@@ -1,8 +1,6 @@
 package io.counterflow.model.backend;
 
 import io.counterflow.model.feature.EncodedBatch;
-import io.counterflow.model.objective.ObjectiveFunction;
-import io.counterflow.model.objective.LossTerms;
 
 /**
  * Compute backend: allocates tensors and runs kernels on them. Conventions for every kernel:
@@ -13,8 +11,8 @@ import io.counterflow.model.objective.LossTerms;
  *       overwriting (old contents, NaN included, are ignored) and {@code beta = 1} adding.
  *   <li>Gradients follow the loss: {@code dX} is ∂L/∂X, and optimiser kernels step against it.
  *   <li>Calls are ordered: a kernel sees the results of every kernel called before it on this backend.
- *       Implementations may be asynchronous (a device stream) as long as {@link #download} and {@link
- *       #objective} observe that order.
+ *       Implementations may be asynchronous (a device stream) as long as {@link #download} observes that
+ *       order.
  * </ul>
  *
  * Lifecycle: create (see {@link Backends}), allocate tensors, run steps, close the tensors, close the
@@ -85,12 +83,6 @@ public interface Backend extends AutoCloseable {
 
     /** Makes the batch's indices, numerics and labels visible to the kernels (a copy to the device, or none). */
     void uploadBatch(EncodedBatch batch);
-
-    /**
-     * Evaluates the objective on the heads' logits (n × 1 each, null for heads the model lacks) and the batch's
-     * labels; writes ∂L/∂logit into {@code grads} (same layout) and the loss terms into {@code out}.
-     */
-    void objective(ObjectiveFunction f, Tensor[] logits, EncodedBatch batch, Tensor[] grads, LossTerms out);
 
     /**
      * Dense Adam with L2: g' = g + l2·w; m = β1 m + (1−β1) g'; v = β2 v + (1−β2) g'²;

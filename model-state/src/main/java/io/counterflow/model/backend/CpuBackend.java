@@ -1,8 +1,6 @@
 package io.counterflow.model.backend;
 
 import io.counterflow.model.feature.EncodedBatch;
-import io.counterflow.model.objective.LossTerms;
-import io.counterflow.model.objective.ObjectiveFunction;
 import java.nio.FloatBuffer;
 
 /**
@@ -306,18 +304,6 @@ abstract class CpuBackend extends AbstractBackend {
     @Override
     protected void uploadBatchK(EncodedBatch batch) {
         // Host memory: the kernels read the batch's arrays directly.
-    }
-
-    @Override
-    protected void objectiveK(
-            ObjectiveFunction f, Tensor[] logits, EncodedBatch batch, Tensor[] grads, LossTerms out) {
-        FloatBuffer[] z = new FloatBuffer[logits.length];
-        FloatBuffer[] dz = new FloatBuffer[grads.length];
-        for (int h = 0; h < logits.length; h++) {
-            z[h] = logits[h] == null ? null : buf(logits[h]);
-            dz[h] = grads[h] == null ? null : buf(grads[h]);
-        }
-        f.evaluate(z, batch, dz, out);
     }
 
     @Override

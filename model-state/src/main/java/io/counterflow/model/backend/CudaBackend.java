@@ -13,9 +13,6 @@ import static org.bytedeco.cuda.global.nvrtc.NVRTC_SUCCESS;
 import io.counterflow.model.backend.CudaKernels.Kernel;
 import io.counterflow.model.backend.CudaKernels.Target;
 import io.counterflow.model.feature.EncodedBatch;
-import io.counterflow.model.objective.LossTerms;
-import io.counterflow.model.objective.ObjectiveFunction;
-import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -42,13 +39,12 @@ import org.slf4j.LoggerFactory;
  * (row-major on column-major cuBLAS through Cᵀ = op(B)ᵀ·op(A)ᵀ), and every other kernel is CUDA C from {@code
  * kernels.cu}, compiled once per JVM by NVRTC for the device's compute capability and loaded with the driver API
  * (no nvcc needed to build or run). Everything runs in order on one non-blocking stream that cuBLAS is bound to;
- * {@link #download} and {@link #objective} synchronise with it.
+ * {@link #download} synchronises with it.
  *
  * <p>Parameters, optimiser state and activations stay on the device. Per batch, {@link #uploadBatch} sends the
  * indices (slots, pools, unique rows, and the occurrence lists of the embedding backward built on the host) and
- * the numeric values; labels stay on the host, where the objective is evaluated: the n × 1 logits come down, the
- * host {@link ObjectiveFunction} runs exactly as on the CPU backends (so every objective matches them exactly),
- * and ∂L/∂logit goes up. Batch buffers on the device and host staging buffers grow when needed and are reused,
+ * the numeric values; labels stay on the host, where the objective is evaluated: the model downloads the n × 1 logits,
+ * evaluates its objective on the host exactly as on the CPU backends, and uploads ∂L/∂logit. Batch buffers on the device and host staging buffers grow when needed and are reused,
  * so a steady-state step allocates nothing.
  *
  * <p>Every driver, cuBLAS and NVRTC status is checked and a failure throws a {@link CudaException} naming the
@@ -175,12 +171,6 @@ final class CudaBackend extends AbstractBackend {
     private int uploadedN;
 
     /** Host logits and their gradients per head, for the objective (direct buffers over FloatPointers). */
-    private final FloatPointer[] hostZ = new FloatPointer[ObjectiveFunction.HEADS];
-    private final FloatPointer[] hostDz = new FloatPointer[ObjectiveFunction.HEADS];
-    private final FloatBuffer[] zBuf = new FloatBuffer[ObjectiveFunction.HEADS];
-    private final FloatBuffer[] dzBuf = new FloatBuffer[ObjectiveFunction.HEADS];
-    private FloatBuffer[] zArg = new FloatBuffer[ObjectiveFunction.HEADS];
-    private FloatBuffer[] dzArg = new FloatBuffer[ObjectiveFunction.HEADS];
 
     /** Opens the device named by {@code counterflow.cuda.device} (default 0); throws if CUDA is unavailable. */
     static CudaBackend open() {
@@ -655,57 +645,6 @@ final class CudaBackend extends AbstractBackend {
         uploadedN = n;
     }
 
-    /**
-     * The objective on the host: the heads' n logits come down (one synchronisation), the host {@link
-     * ObjectiveFunction} evaluates exactly as on the CPU backends, and ∂L/∂logit of the n active rows goes up.
-     */
-    @Override
-    protected void objectiveK(
-            ObjectiveFunction f, Tensor[] logits, EncodedBatch batch, Tensor[] grads, LossTerms out) {
-        makeCurrent();
-        int n = batch.n;
-        if (logits.length > ObjectiveFunction.HEADS) {
-            throw new IllegalArgumentException("objective: " + logits.length + " heads, at most "
-                    + ObjectiveFunction.HEADS);
-        }
-        if (zArg.length != logits.length) {
-            zArg = new FloatBuffer[logits.length];
-            dzArg = new FloatBuffer[logits.length];
-        }
-        for (int h = 0; h < logits.length; h++) {
-            zArg[h] = null;
-            dzArg[h] = null;
-            if (logits[h] == null) {
-                continue;
-            }
-            ensureHostHead(h, Math.max(logits[h].capacityRows(), grads[h].capacityRows()));
-            check(cudart.cuMemcpyDtoHAsync(hostZ[h], ptr(logits[h]), 4L * n, stream), "cuMemcpyDtoHAsync(logits)");
-            zArg[h] = zBuf[h];
-            dzArg[h] = dzBuf[h];
-        }
-        sync("objective");
-        f.evaluate(zArg, batch, dzArg, out);
-        for (int h = 0; h < logits.length; h++) {
-            if (logits[h] != null) {
-                check(cudart.cuMemcpyHtoDAsync(ptr(grads[h]), hostDz[h], 4L * n, stream),
-                        "cuMemcpyHtoDAsync(logit gradients)");
-            }
-        }
-    }
-
-    private void ensureHostHead(int h, int rows) {
-        if (hostZ[h] == null || hostZ[h].capacity() < rows) {
-            if (hostZ[h] != null) {
-                hostZ[h].close();
-                hostDz[h].close();
-            }
-            hostZ[h] = new FloatPointer((long) rows);
-            hostDz[h] = new FloatPointer((long) rows);
-            zBuf[h] = hostZ[h].asBuffer();
-            dzBuf[h] = hostDz[h].asBuffer();
-        }
-    }
-
     private KernelArgs adamScalars(KernelArgs a, AdamStep s) {
         return a.f32(s.lr).f32(s.beta1).f32(s.beta2).f32(s.eps).f32(s.l2).f32(1f / s.bias1).f32(1f / s.bias2);
     }
@@ -789,14 +728,6 @@ final class CudaBackend extends AbstractBackend {
             beta.close();
             stageF.close();
             stageI.close();
-            for (int h = 0; h < hostZ.length; h++) {
-                if (hostZ[h] != null) {
-                    hostZ[h].close();
-                    hostDz[h].close();
-                    hostZ[h] = null;
-                    hostDz[h] = null;
-                }
-            }
         }
     }
 }

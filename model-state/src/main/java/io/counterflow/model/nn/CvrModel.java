@@ -5,21 +5,24 @@ import io.counterflow.model.backend.Backend;
 import io.counterflow.model.backend.Tensor;
 import io.counterflow.model.feature.EncodedBatch;
 import io.counterflow.model.feature.FeatureSpace;
+import io.counterflow.model.objective.AbstractObjective;
+import io.counterflow.model.objective.EibObjective;
+import io.counterflow.model.objective.Head;
 import io.counterflow.model.objective.LossTerms;
-import io.counterflow.model.objective.ObjectiveFunction;
-import io.counterflow.model.objective.ObjectiveFunction.Phase;
-import io.counterflow.model.objective.ObjectiveKind;
-import io.counterflow.model.objective.ObjectiveSettings;
+import io.counterflow.model.objective.Objective;
+import io.counterflow.model.objective.Phase;
 import io.counterflow.model.settings.Settings;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
- * The CVR model: embedding input → extractor (shared-bottom or MMoE) → towers → objective, trained with
+ * The CVR model: embedding input → extractor (shared-bottom, MMoE or PLE) → the towers of the heads its
+ * {@link Objective} asks for (see {@link Architecture}) → objective on the host, trained with
  * hand-written backward passes and Adam (dense) plus lazy Adam or Adagrad (the embedding rows a batch
  * touches). Every tensor lives on the backend; the model only sequences kernel calls.
  *
@@ -29,13 +32,14 @@ import java.util.SplittableRandom;
  */
 public final class CvrModel implements AutoCloseable {
     private final Settings settings;
-    private final ObjectiveKind kind;
+    private final Objective objective;
+    private final Architecture arch;
     private final FeatureSpace space;
     private final Backend be;
     private final int capacity;
-    private final ObjectiveFunction objective;
     private final LossTerms loss = new LossTerms();
     private final boolean adagrad;
+    private final boolean biasFromFirstBatch;
     private final AdamStep denseStep;
     private final AdamStep embedStep;
 
@@ -46,45 +50,40 @@ public final class CvrModel implements AutoCloseable {
     private final Tensor x;
     private final Tensor dx;
 
-    private final boolean mmoe;
-    private final Dense experts;
-    private final Dense[] gates;
-    private final Tensor[] mix;
-    private final Tensor[] dMix;
-
-    /** Towers by task: 0 CTR, 1 CVR (the twin tower's trunk for DCMT), 2 imputation. */
-    private final Tower ctrTower;
-    private final Tower cvrTower;
-    private final Tower impTower;
+    private final Extractor extractor;
+    /** Towers by task: 0 CTR, 1 CVR (the twin tower's trunk with a counterfactual head), 2 imputation. */
+    private final Tower[] towers;
     private final Tower factualHead;
     private final Tower counterfactualHead;
     private final Dense wideFactual;
     private final Dense wideCounterfactual;
 
+    /** Every layer, in {@link Architecture} order. */
     private final List<Dense> dense = new ArrayList<>();
-    private final Tensor[] logits = new Tensor[ObjectiveFunction.HEADS];
-    private final Tensor[] dLogits = new Tensor[ObjectiveFunction.HEADS];
-    private final float[] hostLogits;
-    /** Per-task tower inputs of the current step (reused). */
-    private final Tensor[] towerInputs = new Tensor[3];
+    /** The layers the imputation phase trains (the imputation tower's). */
+    private final Set<Dense> imputationLayers = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /** Per head: its output layer, or null when the model lacks the head. */
+    private final Dense[] outputs = new Dense[Head.COUNT];
+    private final float[][] hostLogits = new float[Head.COUNT][];
+    private final float[][] hostGrads = new float[Head.COUNT][];
 
+    private boolean biasInitialised;
     private long step;
     private long skippedBatches;
     private long trainedSamples;
 
     public CvrModel(Settings settings, FeatureSpace space, Backend backend, int batchCapacity) {
         this.settings = settings.copy();
-        this.kind = settings.objective();
+        this.objective = settings.objective();
         this.space = space;
         this.be = backend;
         this.capacity = batchCapacity;
-        this.objective = new ObjectiveFunction(new ObjectiveSettings(settings));
         if (space.dim != settings.get(Settings.EMBEDDING_DIM)) {
             throw new IllegalArgumentException("feature space dim " + space.dim + " differs from setting embedding-dim "
                     + settings.get(Settings.EMBEDDING_DIM));
         }
+        this.arch = new Architecture(settings, space, objective.heads());
         SplittableRandom rnd = new SplittableRandom(settings.get(Settings.SEED));
-        int in = space.inputWidth();
         int dim = space.dim;
         float beta1 = settings.get(Settings.ADAM_BETA1).floatValue();
         float beta2 = settings.get(Settings.ADAM_BETA2).floatValue();
@@ -94,6 +93,7 @@ public final class CvrModel implements AutoCloseable {
         embedStep = new AdamStep(settings.get(Settings.EMBEDDING_LEARNING_RATE).floatValue(), beta1, beta2,
                 eps, l2);
         adagrad = settings.get(Settings.EMBEDDING_OPTIMIZER).equals("adagrad");
+        biasFromFirstBatch = settings.get(Settings.OUTPUT_BIAS_INIT).equals("first-batch");
 
         table = be.allocate(space.tableRows(), dim);
         float[] init = new float[space.tableRows() * dim];
@@ -105,86 +105,52 @@ public final class CvrModel implements AutoCloseable {
         tableV = adagrad ? null : be.allocate(space.tableRows(), dim);
         gradRows = be.allocate(Math.max(16, batchCapacity * (space.catFields.length + 2 * space.multiFields.length)),
                 dim);
-        x = be.allocate(batchCapacity, in);
-        dx = be.allocate(batchCapacity, in);
+        x = be.allocate(batchCapacity, space.inputWidth());
+        dx = be.allocate(batchCapacity, space.inputWidth());
 
-        int[] widths = settings.towers();
-        int tasks = kind.hasImputationTower() ? 3 : 2;
-        mmoe = settings.get(Settings.EXTRACTOR).equals("mmoe");
-        int towerIn;
-        if (mmoe) {
-            int k = settings.get(Settings.EXPERTS);
-            int h = settings.get(Settings.EXPERT_WIDTH);
-            experts = add(new Dense(be, "experts", "experts", in, k * h, true, true, batchCapacity, rnd, 1.0));
-            gates = new Dense[tasks];
-            mix = new Tensor[tasks];
-            dMix = new Tensor[tasks];
-            for (int t = 0; t < tasks; t++) {
-                gates[t] = add(new Dense(be, "gate." + t, "gates", in, k, false, true, batchCapacity, rnd, 1.0));
-                mix[t] = be.allocate(batchCapacity, h);
-                dMix[t] = be.allocate(batchCapacity, h);
+        java.util.Map<String, Dense> byName = new java.util.HashMap<>();
+        for (Architecture.Layer l : arch.layers()) {
+            Dense d = new Dense(be, l, batchCapacity, rnd);
+            dense.add(d);
+            byName.put(l.name, d);
+        }
+        if (arch.extractor.equals("shared-bottom")) {
+            extractor = new Extractor.SharedBottom();
+        } else {
+            Dense[] gates = new Dense[arch.tasks];
+            for (int t = 0; t < gates.length; t++) {
+                gates[t] = byName.get("gate." + t);
             }
-            towerIn = h;
-        } else {
-            experts = null;
-            gates = null;
-            mix = null;
-            dMix = null;
-            towerIn = in;
+            extractor = new MixtureOfExperts(be, byName.get(Architecture.EXPERTS), gates, arch.sharedExperts,
+                    arch.taskExperts, batchCapacity);
         }
-        ctrTower = tower("tower.ctr", towerIn, widths, 0, widths.length, true, rnd);
-        if (kind.hasTwinTower()) {
-            cvrTower = tower("tower.cvr.trunk", towerIn, widths, 0, widths.length - 1, false, rnd);
-            int headIn = widths.length > 1 ? widths[widths.length - 2] : towerIn;
-            factualHead = tower("tower.cvr.factual", headIn, widths, widths.length - 1, widths.length, true, rnd);
-            counterfactualHead =
-                    tower("tower.cvr.counterfactual", headIn, widths, widths.length - 1, widths.length, true, rnd);
-            wideFactual = add(new Dense(be, "wide.factual", "wide", in, 1, false, false, batchCapacity, rnd, 0.1));
-            wideCounterfactual =
-                    add(new Dense(be, "wide.counterfactual", "wide", in, 1, false, false, batchCapacity, rnd, 0.1));
-        } else {
-            cvrTower = tower("tower.cvr", towerIn, widths, 0, widths.length, true, rnd);
-            factualHead = null;
-            counterfactualHead = null;
-            wideFactual = null;
-            wideCounterfactual = null;
+        boolean twin = arch.heads.contains(Head.COUNTERFACTUAL);
+        towers = new Tower[arch.tasks];
+        towers[0] = tower(Architecture.CTR_TOWER, byName);
+        towers[1] = tower(twin ? Architecture.CVR_TRUNK : Architecture.CVR_TOWER, byName);
+        if (arch.tasks > 2) {
+            towers[2] = tower(Architecture.IMPUTATION_TOWER, byName);
+            for (Dense d : towers[2].layers) {
+                imputationLayers.add(d);
+            }
         }
-        impTower = kind.hasImputationTower() ? tower("tower.imp", towerIn, widths, 0, widths.length, true, rnd) : null;
-
-        setHead(ObjectiveFunction.CTR, ctrTower);
-        setHead(ObjectiveFunction.CVR, kind.hasTwinTower() ? factualHead : cvrTower);
-        if (impTower != null) {
-            setHead(ObjectiveFunction.IMP, impTower);
+        factualHead = twin ? tower(Architecture.FACTUAL, byName) : null;
+        counterfactualHead = twin ? tower(Architecture.COUNTERFACTUAL, byName) : null;
+        wideFactual = twin ? byName.get(Architecture.WIDE_FACTUAL) : null;
+        wideCounterfactual = twin ? byName.get(Architecture.WIDE_COUNTERFACTUAL) : null;
+        for (Head h : arch.heads) {
+            outputs[h.ordinal()] = tower(Architecture.towerOf(h, twin), byName).last();
+            hostLogits[h.ordinal()] = new float[batchCapacity];
+            hostGrads[h.ordinal()] = new float[batchCapacity];
         }
-        if (counterfactualHead != null) {
-            setHead(ObjectiveFunction.CF, counterfactualHead);
-        }
-        hostLogits = new float[batchCapacity];
     }
 
-    private void setHead(int h, Tower t) {
-        logits[h] = t.last().y;
-        dLogits[h] = t.last().dy;
-    }
-
-    private Dense add(Dense d) {
-        dense.add(d);
-        return d;
-    }
-
-    /** Layers widths[from .. to) with ReLU, then (if withOutput) a linear layer to one logit. */
-    private Tower tower(String name, int in, int[] widths, int from, int to, boolean withOutput,
-            SplittableRandom rnd) {
-        List<Dense> layers = new ArrayList<>();
-        int prev = in;
-        for (int j = from; j < to; j++) {
-            layers.add(add(new Dense(be, name + "." + j, name, prev, widths[j], true, true, capacity, rnd, 1.0)));
-            prev = widths[j];
+    private Tower tower(String name, java.util.Map<String, Dense> byName) {
+        List<Dense> l = new ArrayList<>();
+        for (Architecture.Layer spec : arch.tower(name)) {
+            l.add(byName.get(spec.name));
         }
-        if (withOutput) {
-            layers.add(add(new Dense(be, name + ".out", name, prev, 1, false, true, capacity, rnd, 1.0)));
-        }
-        return new Tower(layers);
+        return new Tower(l);
     }
 
     public FeatureSpace featureSpace() {
@@ -195,8 +161,19 @@ public final class CvrModel implements AutoCloseable {
         return settings.copy();
     }
 
-    public ObjectiveKind objectiveKind() {
-        return kind;
+    /** The objective this model trains (its instance: not to be shared with another model). */
+    public Objective objective() {
+        return objective;
+    }
+
+    /** The objective's name. */
+    public String objectiveName() {
+        return objective.name();
+    }
+
+    /** The layer plan this model was built from. */
+    public Architecture architecture() {
+        return arch;
     }
 
     public Backend backend() {
@@ -234,34 +211,21 @@ public final class CvrModel implements AutoCloseable {
         x.setRows(n);
         be.uploadBatch(b);
         be.embed(table, b, x);
-        Tensor[] in = towerInputs;
-        in[0] = x;
-        in[1] = x;
-        in[2] = x;
-        if (mmoe) {
-            Tensor e = experts.forward(x);
-            for (int t = 0; t < gates.length; t++) {
-                Tensor g = gates[t].forward(x);
-                be.softmaxRows(g);
-                mix[t].setRows(n);
-                be.mixExperts(e, g, mix[t]);
-                in[t] = mix[t];
-            }
-        }
-        ctrTower.forward(in[0]);
-        Tensor trunk = cvrTower.forward(in[1]);
+        extractor.forward(x);
+        towers[0].forward(extractor.output(0));
+        Tensor trunk = towers[1].forward(extractor.output(1));
         if (factualHead != null) {
             factualHead.forward(trunk);
             counterfactualHead.forward(trunk);
             be.gemm(false, false, 1f, x, wideFactual.w, 1f, factualHead.last().y);
             be.gemm(false, false, 1f, x, wideCounterfactual.w, 1f, counterfactualHead.last().y);
         }
-        if (impTower != null) {
-            impTower.forward(in[2]);
+        if (towers.length > 2) {
+            towers[2].forward(extractor.output(2));
         }
     }
 
-    /** Back-propagates dLogits (already set by the objective) into every parameter gradient and gradRows. */
+    /** Back-propagates the heads' dy (already set from the objective) into every parameter gradient and gradRows. */
     private void backward(EncodedBatch b) {
         int n = b.n;
         dx.setRows(n);
@@ -273,29 +237,19 @@ public final class CvrModel implements AutoCloseable {
             backwardWide(wideCounterfactual, counterfactualHead.last().dy, n, true);
             written = true;
         }
-        if (mmoe) {
-            backwardTask(0, ctrTower, null, null);
-            backwardTask(1, cvrTower, factualHead, counterfactualHead);
-            if (impTower != null) {
-                backwardTask(2, impTower, null, null);
-            }
-            Tensor e = experts.y;
-            for (int t = 0; t < gates.length; t++) {
-                gates[t].dy.setRows(n);
-                experts.dy.setRows(n);
-                be.mixExpertsBackward(e, gates[t].y, dMix[t], t == 0 ? 0f : 1f, experts.dy, gates[t].dy);
-                be.softmaxBackward(gates[t].y, gates[t].dy);
-                gates[t].backward(x, dx, written ? 1f : 0f);
+        for (int t = 0; t < towers.length; t++) {
+            Tower head1 = t == 1 ? factualHead : null;
+            Tower head2 = t == 1 ? counterfactualHead : null;
+            Tensor in = extractor.output(t);
+            Tensor dIn = extractor.outputGradient(t);
+            if (dIn == null) {
+                backwardTower(in, dx, written ? 1f : 0f, towers[t], head1, head2);
                 written = true;
-            }
-            experts.backward(x, dx, 1f);
-        } else {
-            written = backwardShared(ctrTower, null, null, written);
-            written = backwardShared(cvrTower, factualHead, counterfactualHead, written);
-            if (impTower != null) {
-                backwardShared(impTower, null, null, written);
+            } else {
+                backwardTower(in, dIn, 0f, towers[t], head1, head2);
             }
         }
+        extractor.backward(x, dx, written);
         be.embedBackward(dx, b, gradRows);
     }
 
@@ -303,16 +257,6 @@ public final class CvrModel implements AutoCloseable {
         dz.setRows(n);
         be.gemm(true, false, 1f, x, dz, 0f, wide.gw);
         be.gemm(false, true, 1f, dz, wide.w, accumulate ? 1f : 0f, dx);
-    }
-
-    private void backwardTask(int t, Tower tower, Tower head1, Tower head2) {
-        dMix[t].setRows(x.rows());
-        backwardTower(mix[t], dMix[t], 0f, tower, head1, head2);
-    }
-
-    private boolean backwardShared(Tower tower, Tower head1, Tower head2, boolean written) {
-        backwardTower(x, dx, written ? 1f : 0f, tower, head1, head2);
-        return true;
     }
 
     private void backwardTower(Tensor in, Tensor dIn, float beta, Tower tower, Tower head1, Tower head2) {
@@ -333,11 +277,46 @@ public final class CvrModel implements AutoCloseable {
         }
     }
 
-    private Phase phaseOf(long t) {
-        if (!objective.settings().drAlternating || !kind.hasImputationTower() || kind == ObjectiveKind.MTL_EIB) {
-            return Phase.JOINT;
+    /** Moves the heads' logits to the host, evaluates the objective there, and moves ∂L/∂logit back. */
+    private void runObjective(Phase phase, EncodedBatch b) {
+        int n = b.n;
+        for (int h = 0; h < Head.COUNT; h++) {
+            if (outputs[h] != null) {
+                be.download(outputs[h].y, hostLogits[h], 0);
+            }
         }
-        return t % 2 == 0 ? Phase.IMPUTATION : Phase.MAIN;
+        objective.evaluate(phase, hostLogits, b, hostGrads, loss);
+        for (int h = 0; h < Head.COUNT; h++) {
+            if (outputs[h] != null) {
+                outputs[h].dy.setRows(n);
+                be.upload(hostGrads[h], 0, outputs[h].dy);
+            }
+        }
+    }
+
+    /**
+     * Sets every head's output bias to the logit of its base rate in this batch (smoothed as (Σ + 0.5)/(count +
+     * 1) and kept in [1e-4, 1 − 1e-4]): CTR the click rate, CVR the conversion rate among clicks, the
+     * imputation and counterfactual heads what their objective says ({@link Objective#initialLogit}).
+     */
+    private void initialiseOutputBiases(EncodedBatch b) {
+        double clicks = 0;
+        double conversions = 0;
+        for (int i = 0; i < b.n; i++) {
+            clicks += b.click[i] > 0.5f ? 1 : 0;
+            conversions += b.click[i] > 0.5f && b.conversion[i] > 0.5f ? 1 : 0;
+        }
+        double ctr = clamp((clicks + 0.5) / (b.n + 1));
+        double cvr = clamp((conversions + 0.5) / (clicks + 1));
+        float[] v = new float[1];
+        for (Head h : arch.heads) {
+            v[0] = (float) objective.initialLogit(h, ctr, cvr);
+            be.upload(v, 0, outputs[h.ordinal()].b);
+        }
+    }
+
+    private static double clamp(double p) {
+        return Math.min(Math.max(p, 1e-4), 1 - 1e-4);
     }
 
     private void ensureGradRows(EncodedBatch b) {
@@ -356,10 +335,13 @@ public final class CvrModel implements AutoCloseable {
     public LossTerms trainStep(EncodedBatch b) {
         checkBatch(b);
         ensureGradRows(b);
-        Phase phase = phaseOf(step);
-        objective.setPhase(phase);
+        if (step == 0 && biasFromFirstBatch && !biasInitialised) {
+            initialiseOutputBiases(b);
+            biasInitialised = true;
+        }
+        Phase phase = objective.phase(step);
         forward(b);
-        be.objective(objective, logits, b, dLogits, loss);
+        runObjective(phase, b);
         if (!loss.finite) {
             skippedBatches++;
             return loss;
@@ -369,8 +351,7 @@ public final class CvrModel implements AutoCloseable {
         denseStep.forStep(t);
         embedStep.forStep(t);
         for (Dense d : dense) {
-            boolean imp = d.group.equals("tower.imp");
-            if (phase == Phase.IMPUTATION && !imp || phase == Phase.MAIN && imp) {
+            if (!(imputationLayers.contains(d) ? phase.trainsImputation() : phase.trainsMain())) {
                 continue;
             }
             be.adam(d.w, d.gw, d.mw, d.vw, denseStep);
@@ -378,7 +359,7 @@ public final class CvrModel implements AutoCloseable {
                 be.adam(d.b, d.gb, d.mb, d.vb, denseStep);
             }
         }
-        if (phase != Phase.IMPUTATION) {
+        if (phase.trainsMain()) {
             if (adagrad) {
                 be.sparseAdagrad(table, tableM, gradRows, b, embedStep);
             } else {
@@ -393,9 +374,8 @@ public final class CvrModel implements AutoCloseable {
     /** Forward and objective only: the loss terms of the current parameters (no update). */
     public LossTerms evaluateLoss(EncodedBatch b) {
         checkBatch(b);
-        objective.setPhase(Phase.JOINT);
         forward(b);
-        be.objective(objective, logits, b, dLogits, loss);
+        runObjective(Phase.JOINT, b);
         return loss;
     }
 
@@ -406,9 +386,8 @@ public final class CvrModel implements AutoCloseable {
     public LossTerms computeGradients(EncodedBatch b) {
         checkBatch(b);
         ensureGradRows(b);
-        objective.setPhase(Phase.JOINT);
         forward(b);
-        be.objective(objective, logits, b, dLogits, loss);
+        runObjective(Phase.JOINT, b);
         backward(b);
         return loss;
     }
@@ -419,24 +398,26 @@ public final class CvrModel implements AutoCloseable {
      */
     void freezeImputedLabels(EncodedBatch b) {
         float[] z = new float[b.n];
-        be.download(logits[ObjectiveFunction.IMP], z, 0);
+        be.download(outputs[Head.IMPUTATION.ordinal()].y, z, 0);
         for (int i = 0; i < z.length; i++) {
-            z[i] = (float) ObjectiveFunction.sigmoid(z[i]);
+            z[i] = (float) AbstractObjective.sigmoid(z[i]);
         }
-        objective.freezeImputedLabels(z);
+        ((EibObjective) objective).freezeImputedLabels(z);
     }
 
     /** pCTR and pCVR (DCMT: the factual head) of the batch's samples into ctr[0..n), cvr[0..n). */
     public void predict(EncodedBatch b, float[] ctr, float[] cvr) {
         checkBatch(b);
         forward(b);
-        be.download(logits[ObjectiveFunction.CTR], hostLogits, 0);
+        float[] z = hostLogits[Head.CTR.ordinal()];
+        be.download(outputs[Head.CTR.ordinal()].y, z, 0);
         for (int i = 0; i < b.n; i++) {
-            ctr[i] = (float) ObjectiveFunction.sigmoid(hostLogits[i]);
+            ctr[i] = (float) AbstractObjective.sigmoid(z[i]);
         }
-        be.download(logits[ObjectiveFunction.CVR], hostLogits, 0);
+        z = hostLogits[Head.CVR.ordinal()];
+        be.download(outputs[Head.CVR.ordinal()].y, z, 0);
         for (int i = 0; i < b.n; i++) {
-            cvr[i] = (float) ObjectiveFunction.sigmoid(hostLogits[i]);
+            cvr[i] = (float) AbstractObjective.sigmoid(z[i]);
         }
     }
 
@@ -450,7 +431,20 @@ public final class CvrModel implements AutoCloseable {
         }
     }
 
-    /** Parameters and optimiser state by stable name, in a fixed order (snapshots, checkpoints, tests). */
+    /** Parameters only, by stable name, in the order of {@link #tensors()} (what a snapshot holds). */
+    public Map<String, Tensor> parameters() {
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        m.put("embedding", table);
+        for (Dense d : dense) {
+            m.put(d.name + ".w", d.w);
+            if (d.bias) {
+                m.put(d.name + ".b", d.b);
+            }
+        }
+        return m;
+    }
+
+    /** Parameters and optimiser state by stable name, in a fixed order (checkpoints, tests). */
     public Map<String, Tensor> tensors() {
         Map<String, Tensor> m = new LinkedHashMap<>();
         m.put("embedding", table);
@@ -469,11 +463,6 @@ public final class CvrModel implements AutoCloseable {
             }
         }
         return m;
-    }
-
-    /** Whether a tensor name from {@link #tensors()} is a parameter (not optimiser state). */
-    public static boolean isParameter(String name) {
-        return !name.contains(".adam-") && !name.endsWith(".adagrad");
     }
 
     /** Parameter gradients after {@link #computeGradients}: name → (group, gradient tensor), dense only. */
@@ -535,11 +524,6 @@ public final class CvrModel implements AutoCloseable {
                 t.close();
             }
         }
-        if (mix != null) {
-            for (int t = 0; t < mix.length; t++) {
-                mix[t].close();
-                dMix[t].close();
-            }
-        }
+        extractor.close();
     }
 }

@@ -27,15 +27,15 @@ final class Dense implements AutoCloseable {
     final Tensor dy;
     private final Backend be;
 
-    Dense(Backend be, String name, String group, int in, int out, boolean relu, boolean bias, int capacity,
-            SplittableRandom rnd, double initScale) {
+    Dense(Backend be, Architecture.Layer spec, int capacity, SplittableRandom rnd) {
         this.be = be;
-        this.name = name;
-        this.group = group;
-        this.in = in;
-        this.out = out;
-        this.relu = relu;
-        this.bias = bias;
+        this.name = spec.name;
+        this.group = spec.group;
+        this.in = spec.in;
+        this.out = spec.out;
+        this.relu = spec.relu;
+        this.bias = spec.bias;
+        double initScale = spec.initScale;
         w = be.allocate(in, out);
         b = be.allocate(1, out);
         gw = be.allocate(in, out);

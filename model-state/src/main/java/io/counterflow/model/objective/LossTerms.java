@@ -17,6 +17,10 @@ public final class LossTerms {
     public double counterfactual;
     /** Samples whose propensity was clipped into [ε, 1−ε] (propensity-weighted objectives only). */
     public int clippedPropensities;
+    /** Σw, Σw² and max w of the IPS weights w = 1/ô_c over the clicked samples (propensity-weighted only). */
+    public double weightSum;
+    public double weightSquareSum;
+    public double maxWeight;
     /** False when the loss or a gradient was NaN or infinite: the step must be skipped. */
     public boolean finite;
 
@@ -26,6 +30,7 @@ public final class LossTerms {
         clicks = 0;
         total = ctr = cvr = ctcvr = imputation = counterfactual = 0;
         clippedPropensities = 0;
+        weightSum = weightSquareSum = maxWeight = 0;
         finite = true;
     }
 

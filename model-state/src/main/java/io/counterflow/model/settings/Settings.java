@@ -1,6 +1,11 @@
 package io.counterflow.model.settings;
 
-import io.counterflow.model.objective.ObjectiveKind;
+import io.counterflow.model.objective.DcmtObjective;
+import io.counterflow.model.objective.DrObjective;
+import io.counterflow.model.objective.IpsObjective;
+import io.counterflow.model.objective.Objective;
+import io.counterflow.model.objective.Objectives;
+import io.counterflow.model.objective.Propensity;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -26,48 +31,13 @@ public final class Settings implements WithParams<Settings> {
 
     // ---- objective ----
     public static final Param<String> OBJECTIVE = new StringParam("objective",
-            "Training objective: " + ObjectiveKind.cliNames() + ".", "escm2-ips",
-            ParamValidators.inArray(cliNames()));
-    public static final Param<Double> LAMBDA_C = new DoubleParam("lambda-c",
-            "λc: weight of the CVR risk (IPS/DR) in mtl-ips, mtl-dr, escm2-ips, escm2-dr (ESCM² Eq. 27).", 0.1,
-            ParamValidators.gtEq(0));
-    public static final Param<Double> LAMBDA_G = new DoubleParam("lambda-g",
-            "λg: weight of the CTCVR loss in escm2-ips and escm2-dr (ESCM² Eq. 27).", 1.0,
-            ParamValidators.gtEq(0));
-    public static final Param<Double> LAMBDA_1 = new DoubleParam("lambda-1",
-            "λ1: weight of DCMT's counterfactual regulariser mean_D|1−(r̂+r̂*)| (DCMT Eq. 9).", 0.001,
-            ParamValidators.gtEq(0));
-    public static final Param<Double> W_CVR = new DoubleParam("w-cvr",
-            "w_cvr: weight of DCMT's CVR loss E (DCMT Eq. 14).", 1.0, ParamValidators.gtEq(0));
-    public static final Param<Double> W_CTCVR = new DoubleParam("w-ctcvr",
-            "w_ctcvr: weight of the CTCVR loss in the DCMT objectives (DCMT Eq. 14).", 1.0,
-            ParamValidators.gtEq(0));
-    public static final Param<Double> EPSILON = new DoubleParam("propensity-clip",
-            "ε: the CTR prediction is clipped into [ε, 1−ε] wherever it weights a loss (IPS, DR, DCMT).", 0.01,
-            ParamValidators.inRange(0, 0.5, false, false));
-    public static final Param<Boolean> CTR_GRADIENT_FROM_CVR = new BooleanParam("ctr-gradient-from-cvr",
-            "Whether the CVR risk's gradient flows into the CTR tower through the propensity ô. Default false: "
-                    + "stopped, as the ESCM² authors advise (the CVR loss would otherwise bias the CTR estimate).",
-            false);
-    public static final Param<String> IPS_NORMALISATION = new StringParam("ips-normalisation",
-            "IPS weights in mtl-ips/escm2-ips/mtl-dr/escm2-dr: plain (1/|D|·Σ o/ô, ESCM² Eq. 15) or "
-                    + "self-normalised (divide by Σ o/ô instead of |D|, SNIPS). DCMT always self-normalises (Eq. 13).",
-            "plain", ParamValidators.inArray("plain", "self-normalised"));
-    public static final Param<Boolean> DR_IMPUTATION_GRADIENT_TO_CVR = new BooleanParam(
-            "dr-imputation-gradient-to-cvr",
-            "Whether the DR imputation term mean_D[o(δ−δ̂)²/ô] (ESCM² Eq. 23) sends gradient into the CVR tower "
-                    + "through δ, as in the paper. false detaches it (the CVR tower then gets exactly the IPS gradient).",
-            true);
-    public static final Param<String> PROPENSITY_SOURCE = new StringParam("propensity-source",
-            "Where the propensity that weights the CVR loss comes from: model (the CTR tower's ô, always in "
-                    + "production) or truth (the data's truth.ctr; a diagnostic for simulated data: shows what the "
-                    + "debiasing objectives do with an exact propensity; every sample must carry truth).",
-            "model", ParamValidators.inArray("model", "truth"));
-    public static final Param<String> DR_TRAINING = new StringParam("dr-training",
-            "How the imputation tower of mtl-dr/escm2-dr trains: joint (one gradient of the whole objective) or "
-                    + "alternating (even steps update only the imputation tower on Eq. 23, odd steps the rest).",
-            "joint", ParamValidators.inArray("joint", "alternating"));
-
+            "Training objective: " + String.join(", ", Objectives.names()) + ".", "escm2-ips",
+            Objectives::isRegistered);
+    public static final Param<String> OUTPUT_BIAS_INIT = new StringParam("output-bias-init",
+            "Initial bias of every head's output layer: first-batch (the base rates of the first training batch, "
+                    + "smoothed: pCTR starts at the click rate, pCVR at the conversion rate among clicks, so "
+                    + "calibration does not depend on how long training ran) or zero (every head starts at 0.5).",
+            "first-batch", ParamValidators.inArray("first-batch", "zero"));
     // ---- feature space ----
     public static final Param<Integer> EMBEDDING_DIM = new IntParam("embedding-dim",
             "Embedding width per field.", 16, ParamValidators.inRange(1, 1024));
@@ -81,11 +51,15 @@ public final class Settings implements WithParams<Settings> {
 
     // ---- architecture ----
     public static final Param<String> EXTRACTOR = new StringParam("extractor",
-            "Shared extractor: shared-bottom (the embedding concatenation feeds every tower; ESMM) or mmoe "
-                    + "(experts with a softmax gate per tower; the ESCM² paper's choice).", "shared-bottom",
-            ParamValidators.inArray("shared-bottom", "mmoe"));
-    public static final Param<Integer> EXPERTS = new IntParam("experts", "MMoE: number of experts.", 4,
-            ParamValidators.inRange(1, 64));
+            "Shared extractor: shared-bottom (the embedding concatenation feeds every tower; ESMM), mmoe "
+                    + "(experts with a softmax gate per tower; the ESCM² paper's choice) or ple (customized gate "
+                    + "control, the extraction layer of PLE: shared experts plus task-specific experts per tower, "
+                    + "each tower's gate over its own and the shared ones).", "shared-bottom",
+            ParamValidators.inArray("shared-bottom", "mmoe", "ple"));
+    public static final Param<Integer> EXPERTS = new IntParam("experts",
+            "MMoE: number of experts; PLE: number of shared experts.", 4, ParamValidators.inRange(1, 64));
+    public static final Param<Integer> TASK_EXPERTS = new IntParam("task-experts",
+            "PLE: number of task-specific experts per tower.", 2, ParamValidators.inRange(1, 64));
     public static final Param<Integer> EXPERT_WIDTH = new IntParam("expert-width",
             "MMoE: width of each expert (one ReLU layer).", 128, ParamValidators.inRange(1, 8192));
     public static final Param<Integer[]> TOWERS = new IntArrayParam("towers",
@@ -111,9 +85,11 @@ public final class Settings implements WithParams<Settings> {
     public static final Param<Long> SEED = new LongParam("seed", "Seed of the weight initialisation.", 42L);
 
     /** Every declared setting, in declaration order. */
-    public static final List<Param<?>> ALL = List.of(OBJECTIVE, LAMBDA_C, LAMBDA_G, LAMBDA_1, W_CVR, W_CTCVR,
-            EPSILON, CTR_GRADIENT_FROM_CVR, PROPENSITY_SOURCE, IPS_NORMALISATION, DR_IMPUTATION_GRADIENT_TO_CVR, DR_TRAINING,
-            EMBEDDING_DIM, BUCKETS, TABLE_PER_FIELD, HASH_SEED, EXTRACTOR, EXPERTS, EXPERT_WIDTH, TOWERS,
+    public static final List<Param<?>> ALL = List.of(OBJECTIVE, IpsObjective.LAMBDA_C, IpsObjective.LAMBDA_G,
+            DcmtObjective.LAMBDA_1, DcmtObjective.W_CVR, DcmtObjective.W_CTCVR, Propensity.EPSILON,
+            Propensity.CTR_GRADIENT_FROM_CVR, Propensity.PROPENSITY_SOURCE, IpsObjective.IPS_NORMALISATION,
+            DrObjective.IMPUTATION_GRADIENT_TO_CVR, DrObjective.TRAINING, OUTPUT_BIAS_INIT,
+            EMBEDDING_DIM, BUCKETS, TABLE_PER_FIELD, HASH_SEED, EXTRACTOR, EXPERTS, TASK_EXPERTS, EXPERT_WIDTH, TOWERS,
             LEARNING_RATE, EMBEDDING_LEARNING_RATE, EMBEDDING_OPTIMIZER, L2, ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON,
             SEED);
 
@@ -123,15 +99,6 @@ public final class Settings implements WithParams<Settings> {
         for (Param<?> p : ALL) {
             values.put(p, p.defaultValue);
         }
-    }
-
-    private static String[] cliNames() {
-        ObjectiveKind[] ks = ObjectiveKind.values();
-        String[] names = new String[ks.length];
-        for (int i = 0; i < ks.length; i++) {
-            names[i] = ks[i].cliName();
-        }
-        return names;
     }
 
     @Override
@@ -253,8 +220,9 @@ public final class Settings implements WithParams<Settings> {
         return s;
     }
 
-    public ObjectiveKind objective() {
-        return ObjectiveKind.fromCliName(get(OBJECTIVE));
+    /** A new instance of the objective these settings name. */
+    public Objective objective() {
+        return Objectives.create(this);
     }
 
     /** Tower widths as an int array. */

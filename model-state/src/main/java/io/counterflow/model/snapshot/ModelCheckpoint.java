@@ -47,7 +47,7 @@ public final class ModelCheckpoint {
             list.add(d);
         }
         Map<String, Object> h = new LinkedHashMap<>();
-        h.put("objective", model.objectiveKind().cliName());
+        h.put("objective", model.objectiveName());
         h.put("settings", model.settings().toJsonMap());
         h.put("feature_space", ModelDescription.featureSpace(model.featureSpace()));
         h.put("counters", ModelDescription.counters(model));
@@ -97,7 +97,7 @@ public final class ModelCheckpoint {
         for (Map<String, Object> t : list) {
             declared += ((Number) t.get("rows")).longValue() * ((Number) t.get("cols")).longValue();
         }
-        long needed = ModelDescription.minimumParameterFloats(settings, fs);
+        long needed = ModelDescription.parameterFloats(settings, fs);
         if (needed > declared || declared * 4 > Runtime.getRuntime().maxMemory()) {
             throw new SnapshotFormatException("model checkpoint declares " + declared + " floats for settings that need "
                     + needed + ", or more than this JVM's heap; refusing to allocate");

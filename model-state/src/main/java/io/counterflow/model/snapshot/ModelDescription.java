@@ -1,6 +1,7 @@
 package io.counterflow.model.snapshot;
 
 import io.counterflow.model.feature.FeatureSpace;
+import io.counterflow.model.nn.Architecture;
 import io.counterflow.model.nn.CvrModel;
 import io.counterflow.model.settings.Settings;
 import java.util.ArrayList;
@@ -71,24 +72,11 @@ final class ModelDescription {
     }
 
     /**
-     * A lower bound on the parameter floats a model with these settings holds (embedding table, CTR and CVR
-     * towers, MMoE experts), computed before allocating anything: a reader compares it with the bytes actually
-     * present, so a crafted manifest cannot make it allocate more than the files hold.
+     * The parameter floats a model with these settings holds, computed from its {@link Architecture} before
+     * allocating anything: a reader compares it with the bytes actually present, so a crafted manifest cannot
+     * make it allocate more than the files hold.
      */
-    static long minimumParameterFloats(Settings s, FeatureSpace fs) {
-        long total = (long) fs.tableRows() * fs.dim;
-        int in = fs.inputWidth();
-        boolean mmoe = s.get(Settings.EXTRACTOR).equals("mmoe");
-        int towerIn = mmoe ? s.get(Settings.EXPERT_WIDTH) : in;
-        if (mmoe) {
-            total += (long) in * s.get(Settings.EXPERTS) * s.get(Settings.EXPERT_WIDTH);
-        }
-        long tower = 0;
-        int prev = towerIn;
-        for (int x : s.towers()) {
-            tower += (long) prev * x;
-            prev = x;
-        }
-        return total + 2 * tower;
+    static long parameterFloats(Settings s, FeatureSpace fs) {
+        return new Architecture(s, fs, s.objective().heads()).parameterFloats();
     }
 }

@@ -41,10 +41,7 @@ public final class ModelSnapshot {
         Files.createDirectories(dir.resolve("tensors"));
         Backend be = model.backend();
         List<Map<String, Object>> tensors = new ArrayList<>();
-        for (Map.Entry<String, Tensor> e : model.tensors().entrySet()) {
-            if (!CvrModel.isParameter(e.getKey())) {
-                continue;
-            }
+        for (Map.Entry<String, Tensor> e : model.parameters().entrySet()) {
             Tensor t = e.getValue();
             String file = "tensors/" + e.getKey() + ".f32";
             long crc;
@@ -63,7 +60,7 @@ public final class ModelSnapshot {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", FORMAT);
         m.put("format_version", FORMAT_VERSION);
-        m.put("objective", model.objectiveKind().cliName());
+        m.put("objective", model.objectiveName());
         m.put("settings", model.settings().toJsonMap());
         m.put("feature_space", ModelDescription.featureSpace(model.featureSpace()));
         m.put("counters", ModelDescription.counters(model));
@@ -124,26 +121,22 @@ public final class ModelSnapshot {
             }
             onDisk += floats;
         }
-        long needed = ModelDescription.minimumParameterFloats(settings, fs);
+        long needed = ModelDescription.parameterFloats(settings, fs);
         if (needed > onDisk) {
             throw new SnapshotFormatException(where + ": settings imply at least " + needed + " parameters but the "
                     + "snapshot holds " + onDisk + "; refusing to allocate");
         }
         CvrModel model = new CvrModel(settings, fs, backend, batchCapacity);
         try {
-            Map<String, Tensor> have = model.tensors();
-            int params = 0;
-            for (String name : have.keySet()) {
-                params += CvrModel.isParameter(name) ? 1 : 0;
-            }
+            Map<String, Tensor> have = model.parameters();
+            int params = have.size();
             if (params != tensors.size()) {
-                throw new SnapshotFormatException(where + ": " + tensors.size() + " tensors, but a " + settings.objective()
-                        .cliName() + " model with these settings has " + params);
+                throw new SnapshotFormatException(where + ": " + tensors.size() + " tensors, but a " + settings.get(Settings.OBJECTIVE) + " model with these settings has " + params);
             }
             for (Map<String, Object> t : tensors) {
                 String name = (String) t.get("name");
                 Tensor target = have.get(name);
-                if (target == null || !CvrModel.isParameter(name)) {
+                if (target == null) {
                     throw new SnapshotFormatException(where + ": unknown tensor '" + name + "'");
                 }
                 int rows = ((Number) t.get("rows")).intValue();

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.counterflow.model.feature.EncodedBatch;
 import io.counterflow.model.feature.FeatureSpace;
-import io.counterflow.model.objective.LossTerms;
-import io.counterflow.model.objective.ObjectiveFunction;
-import io.counterflow.model.objective.ObjectiveSettings;
 import io.counterflow.model.settings.Settings;
 import java.util.function.Consumer;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -99,16 +96,6 @@ class BackendArgumentValidationTest {
                     batch, s));
             EncodedBatch empty = new EncodedBatch(4, 2, 1, 1);
             rejects("uploadBatch", () -> be.uploadBatch(empty));
-
-            ObjectiveFunction f = new ObjectiveFunction(new ObjectiveSettings(new Settings()));
-            Tensor z = be.allocate(10, 1);
-            Tensor wide = be.allocate(10, 2);
-            LossTerms lt = new LossTerms();
-            rejects("objective", () -> be.objective(f, new Tensor[] {z, z}, batch, new Tensor[] {z}, lt));
-            rejects("objective", () -> be.objective(f, new Tensor[] {z, z}, batch, new Tensor[] {z, null}, lt));
-            rejects("objective", () -> be.objective(f, new Tensor[] {z, wide}, batch, new Tensor[] {z, wide}, lt));
-            rejects("objective", () -> be.objective(f, new Tensor[] {z, be.allocate(9, 1)}, batch,
-                    new Tensor[] {z, z}, lt));
         });
     }
 

@@ -8,7 +8,7 @@ import io.counterflow.model.feature.BatchEncoder;
 import io.counterflow.model.feature.EncodedBatch;
 import io.counterflow.model.nn.CvrModel;
 import io.counterflow.model.objective.LossTerms;
-import io.counterflow.model.objective.ObjectiveKind;
+import io.counterflow.model.objective.Objectives;
 import io.counterflow.model.settings.Settings;
 import io.counterflow.model.testing.TinyData;
 import java.util.ArrayList;
@@ -32,9 +32,9 @@ class TrainStepParityTest {
     static Stream<Arguments> cases() {
         List<Arguments> l = new ArrayList<>();
         ParityFixture.backendNames().forEach(name -> {
-            for (ObjectiveKind k : ObjectiveKind.values()) {
-                for (String e : new String[] {"shared-bottom", "mmoe"}) {
-                    l.add(Arguments.of(name, k.cliName(), e));
+            for (String k : Objectives.names()) {
+                for (String e : new String[] {"shared-bottom", "mmoe", "ple"}) {
+                    l.add(Arguments.of(name, k, e));
                 }
             }
         });
@@ -68,10 +68,7 @@ class TrainStepParityTest {
             int flips = 0;
             double worst = 0;
             String worstAt = "";
-            for (Map.Entry<String, Tensor> e : refTensors.entrySet()) {
-                if (!CvrModel.isParameter(e.getKey())) {
-                    continue;
-                }
+            for (Map.Entry<String, Tensor> e : refModel.parameters().entrySet()) {
                 float[] r = ParityFixture.full(e.getValue());
                 float[] x = ParityFixture.full(subTensors.get(e.getKey()));
                 for (int i = 0; i < r.length; i++) {

@@ -1,5 +1,9 @@
 package io.counterflow.model.nn;
 
+import io.counterflow.model.objective.DcmtObjective;
+import io.counterflow.model.objective.DrObjective;
+import io.counterflow.model.objective.IpsObjective;
+import io.counterflow.model.objective.Propensity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.counterflow.model.backend.Backend;
@@ -8,7 +12,8 @@ import io.counterflow.model.backend.Tensor;
 import io.counterflow.model.feature.BatchEncoder;
 import io.counterflow.model.feature.EncodedBatch;
 import io.counterflow.model.objective.LossTerms;
-import io.counterflow.model.objective.ObjectiveKind;
+import io.counterflow.model.objective.Head;
+import io.counterflow.model.objective.Objectives;
 import io.counterflow.model.settings.Settings;
 import io.counterflow.model.testing.TinyData;
 import java.util.ArrayList;
@@ -32,9 +37,9 @@ class GradientCheckTest {
 
     static Stream<Arguments> cases() {
         List<Arguments> l = new ArrayList<>();
-        for (ObjectiveKind k : ObjectiveKind.values()) {
-            for (String e : new String[] {"shared-bottom", "mmoe"}) {
-                l.add(Arguments.of(k.cliName(), e));
+        for (String k : Objectives.names()) {
+            for (String e : new String[] {"shared-bottom", "mmoe", "ple"}) {
+                l.add(Arguments.of(k, e));
             }
         }
         l.add(Arguments.of("escm2-ips-self-normalised", "shared-bottom"));
@@ -52,18 +57,21 @@ class GradientCheckTest {
         String name = sn ? objective.substring(0, objective.length() - "-self-normalised".length()) : objective;
         Settings s = TinyData.tinySettings(name, extractor);
         // The true gradient: nothing stopped, no clipping in range, so finite differences see the same function.
-        s.set(Settings.CTR_GRADIENT_FROM_CVR, true);
-        s.set(Settings.EPSILON, 1e-6);
-        s.set(Settings.LAMBDA_C, 0.5);
-        s.set(Settings.LAMBDA_1, 0.05);
+        s.set(Propensity.CTR_GRADIENT_FROM_CVR, true);
+        // DR's default detaches δ in its imputation term (a stop-gradient, checked in StopGradientTest); the
+        // literal gradient is the one finite differences see.
+        s.set(DrObjective.IMPUTATION_GRADIENT_TO_CVR, true);
+        s.set(Propensity.EPSILON, 1e-6);
+        s.set(IpsObjective.LAMBDA_C, 0.5);
+        s.set(DcmtObjective.LAMBDA_1, 0.05);
         if (sn) {
-            s.set(Settings.IPS_NORMALISATION, "self-normalised");
+            s.set(IpsObjective.IPS_NORMALISATION, "self-normalised");
         }
         try (Backend be = Backends.create("java");
                 CvrModel model = new CvrModel(s, TinyData.space(s), be, 32)) {
             BatchEncoder enc = new BatchEncoder(model.featureSpace());
             EncodedBatch b = TinyData.encode(enc, TinyData.samples(24, 3));
-            boolean eib = model.objectiveKind() == ObjectiveKind.MTL_EIB;
+            boolean eib = model.objectiveName().equals("mtl-eib");
             // General position: zero biases put ReLU pre-activations exactly on the kink (a unit fed by dead
             // units has pre-activation = bias), where finite differences are meaningless; positive biases also
             // keep these 3-unit towers from being dead as a whole.
@@ -99,7 +107,7 @@ class GradientCheckTest {
             if (extractor.equals("mmoe")) {
                 assertThat(checkedGroups).contains("experts", "gates");
             }
-            if (model.objectiveKind().hasTwinTower()) {
+            if (model.objective().heads().contains(Head.COUNTERFACTUAL)) {
                 assertThat(checkedGroups).contains("wide", "tower.cvr.factual", "tower.cvr.counterfactual");
             }
         }

@@ -1,5 +1,7 @@
 package io.counterflow.model.nn;
 
+import io.counterflow.model.objective.DrObjective;
+import io.counterflow.model.objective.Propensity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.counterflow.model.backend.Backend;
@@ -23,7 +25,7 @@ class StopGradientTest {
 
     private static Map<String, float[]> gradients(String objective, String extractor, Consumer<Settings> tweak) {
         Settings s = TinyData.tinySettings(objective, extractor);
-        s.set(Settings.EPSILON, 1e-4);
+        s.set(Propensity.EPSILON, 1e-4);
         tweak.accept(s);
         Map<String, float[]> out = new LinkedHashMap<>();
         try (Backend be = Backends.create("java"); CvrModel m = new CvrModel(s, TinyData.space(s), be, 32)) {
@@ -56,7 +58,7 @@ class StopGradientTest {
         Map<String, float[]> riskOff = ctrTower(gradients(objective, "shared-bottom", s -> s.setFromString(weight, "0")));
         Map<String, float[]> flowing = ctrTower(gradients(objective, "shared-bottom", s -> {
             s.setFromString(weight, "0.7");
-            s.set(Settings.CTR_GRADIENT_FROM_CVR, true);
+            s.set(Propensity.CTR_GRADIENT_FROM_CVR, true);
         }));
         for (String k : stopped.keySet()) {
             assertThat(stopped.get(k)).as(k).containsExactly(riskOff.get(k));
@@ -72,11 +74,11 @@ class StopGradientTest {
     @CsvSource({"escm2-ips", "dcmt"})
     void truePropensitiesNeverTrainTheCtrTowerThroughTheRisk(String objective) {
         Map<String, float[]> truth = ctrTower(gradients(objective, "shared-bottom", s -> {
-            s.set(Settings.PROPENSITY_SOURCE, "truth");
-            s.set(Settings.CTR_GRADIENT_FROM_CVR, true);
+            s.set(Propensity.PROPENSITY_SOURCE, "truth");
+            s.set(Propensity.CTR_GRADIENT_FROM_CVR, true);
         }));
         Map<String, float[]> riskOff = ctrTower(gradients(objective, "shared-bottom", s -> {
-            s.set(Settings.PROPENSITY_SOURCE, "truth");
+            s.set(Propensity.PROPENSITY_SOURCE, "truth");
             s.setFromString(objective.startsWith("dcmt") ? "w-cvr" : "lambda-c", "0");
         }));
         for (String k : truth.keySet()) {
@@ -89,11 +91,11 @@ class StopGradientTest {
     void detachedDrImputationTermLeavesTheCvrTowerExactlyTheIpsGradient(String normalisation) {
         Consumer<Settings> common = s -> s.setFromString("ips-normalisation", normalisation);
         Map<String, float[]> ips = gradients("escm2-ips", "shared-bottom", common);
-        Map<String, float[]> drDetached = gradients("escm2-dr", "shared-bottom", s -> {
+        Map<String, float[]> drDetached = gradients("escm2-dr", "shared-bottom", common);
+        Map<String, float[]> drJoint = gradients("escm2-dr", "shared-bottom", s -> {
             common.accept(s);
-            s.set(Settings.DR_IMPUTATION_GRADIENT_TO_CVR, false);
+            s.set(DrObjective.IMPUTATION_GRADIENT_TO_CVR, true);
         });
-        Map<String, float[]> drJoint = gradients("escm2-dr", "shared-bottom", common);
         boolean jointDiffers = false;
         for (String k : ips.keySet()) {
             if (!k.startsWith("tower.cvr.")) {
