@@ -11,7 +11,9 @@ import io.counterflow.model.io.SampleFileReader;
 import io.counterflow.model.metrics.Evaluation;
 import io.counterflow.model.metrics.EvaluationResult;
 import io.counterflow.model.nn.CvrModel;
+import io.counterflow.model.metrics.PropensityWindow;
 import io.counterflow.model.objective.LossTerms;
+import io.counterflow.model.objective.Propensity;
 import io.counterflow.model.settings.Settings;
 import io.counterflow.model.snapshot.CvrScorer;
 import java.io.IOException;
@@ -67,12 +69,17 @@ public final class OfflineTrainer {
                 settings.get(Settings.TABLE_PER_FIELD), settings.get(Settings.HASH_SEED));
     }
 
+    /** Batches over which the progress line's propensity diagnostics are computed. */
+    static final int PROPENSITY_WINDOW = 100;
+
     /** Trains for the given epochs; evaluates on validation (may be null) after each epoch. */
     public CvrModel train(Path samples, int epochs, Path validation) throws IOException {
         FeatureSpace fs = inferSpace(samples);
         CvrModel model = new CvrModel(settings, fs, backend, batchSize);
         BatchEncoder enc = new BatchEncoder(fs);
         Progress progress = new Progress(out);
+        boolean weighted = model.objective().params().contains(Propensity.EPSILON);
+        PropensityWindow propensity = new PropensityWindow(PROPENSITY_WINDOW);
         for (int epoch = 1; epoch <= epochs; epoch++) {
             BadInputReport report = new BadInputReport();
             long t0 = System.nanoTime();
@@ -88,15 +95,16 @@ public final class OfflineTrainer {
                 EncodedBatch b;
                 while ((b = reader.filled.take()) != Reader.END) {
                     last = model.trainStep(b);
+                    propensity.add(last);
                     lossSum += last.total;
                     lossBatches++;
                     n += b.n;
                     double sec = (System.nanoTime() - t0) / 1e9;
                     progress.update(String.format(Locale.ROOT,
-                            "epoch %d/%d  %,d samples  %s samples/s  loss %.4f (ctr %.4f cvr %.4f ctcvr %.4f imp %.4f cf %.4f)  skipped %d",
+                            "epoch %d/%d  %,d samples  %s samples/s  loss %.4f (ctr %.4f cvr %.4f ctcvr %.4f imp %.4f cf %.4f)  skipped %d%s",
                             epoch, epochs, n, Progress.rate(n / Math.max(sec, 1e-9)), lossSum / lossBatches,
                             last.ctr, last.cvr, last.ctcvr, last.imputation, last.counterfactual,
-                            model.skippedBatches()), false);
+                            model.skippedBatches(), weighted ? "  " + propensity.summary() : ""), false);
                     reader.free.put(b);
                 }
                 reader.join();
@@ -120,6 +128,12 @@ public final class OfflineTrainer {
                     Progress.rate(lastEpochSamplesPerSecond), lossBatches == 0 ? Double.NaN : lossSum / lossBatches,
                     model.skippedBatches()), true);
             progress.done();
+            if (weighted && propensity.lowEffectiveSampleSize()) {
+                out.println("warning: IPS weights over the last " + propensity.batches() + " batches: "
+                        + propensity.summary() + "; the effective sample size is under "
+                        + (int) (100 * PropensityWindow.LOW_ESS_SHARE) + "% of the clicks (consider a larger "
+                        + "--propensity-clip)");
+            }
             if (report.bad() > 0) {
                 out.println(samples.getFileName() + ": " + report.summary());
             }
@@ -200,7 +214,7 @@ public final class OfflineTrainer {
     public static EvaluationResult evaluate(CvrModel model, Path samples, Set<String> numeric, BadInputReport report)
             throws IOException {
         BadInputReport rep = report == null ? new BadInputReport() : report;
-        Evaluation ev = new Evaluation();
+        Evaluation ev = new Evaluation(model.settings().get(Propensity.EPSILON));
         try (SampleFileReader r = SampleFileReader.open(samples, numeric, rep)) {
             BatchScoring.scoreAll(CvrScorer.of(model), r::next, ev::add);
         }

@@ -14,6 +14,17 @@ public final class Evaluation {
     private final FloatArray pCvr = new FloatArray();
     private final FloatArray truthCvr = new FloatArray();
     private long withTruth;
+    private final double propensityClip;
+
+    /** An evaluation whose propensity diagnostics clip pCTR into [ε, 1−ε] with the default ε. */
+    public Evaluation() {
+        this(io.counterflow.model.objective.Propensity.EPSILON.defaultValue);
+    }
+
+    /** An evaluation whose propensity diagnostics clip pCTR into [ε, 1−ε] with {@code propensityClip}. */
+    public Evaluation(double propensityClip) {
+        this.propensityClip = propensityClip;
+    }
 
     /** Adds one sample without ground truth. */
     public void add(int click, int conversion, float pCtr, float pCvr) {
@@ -110,6 +121,26 @@ public final class Evaluation {
             entire = new EvaluationResult.EntireSpace(meanPred, meanTruth, meanPred - meanTruth,
                     Auc.expected(pv, q, n));
         }
-        return new EvaluationResult(n, clicks, conversions, ctr, cvr, ctcvr, entire);
+        // IPS weights w = 1/clip(pCTR) of the clicked samples, as a propensity-weighted objective would use them.
+        double sw = 0;
+        double sw2 = 0;
+        double maxW = 0;
+        long clippedCount = 0;
+        for (int i = 0; i < n; i++) {
+            double p = pc[i];
+            if (p < propensityClip || p > 1 - propensityClip) {
+                clippedCount++;
+            }
+            if (y[i] == 1f) {
+                double w = 1.0 / Math.min(Math.max(p, propensityClip), 1 - propensityClip);
+                sw += w;
+                sw2 += w * w;
+                maxW = Math.max(maxW, w);
+            }
+        }
+        double ess = sw2 == 0 ? 0 : sw * sw / sw2;
+        EvaluationResult.PropensityDiagnostics prop = new EvaluationResult.PropensityDiagnostics(
+                n == 0 ? 0 : (double) clippedCount / n, ess, clicks == 0 ? Double.NaN : ess / clicks, maxW);
+        return new EvaluationResult(n, clicks, conversions, ctr, cvr, ctcvr, entire, prop);
     }
 }

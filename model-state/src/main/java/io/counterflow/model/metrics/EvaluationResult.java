@@ -18,6 +18,8 @@ import java.io.UncheckedIOException;
  * cvr_entire_space{mean_pred,mean_truth,bias,auc_vs_truth}  only when every sample carries truth:
  *     mean pCVR and mean true q over all samples, bias = mean_pred − mean_truth, and
  *     auc_vs_truth = {@link Auc#expected} of pCVR against Bernoulli(q) potential outcomes
+ * propensity{clip_fraction,ess,ess_share,max_weight}  the IPS weights w = 1/clip(pCTR, ε, 1−ε) of the clicked
+ *     samples: share of clipped pCTR, effective sample size (Σw)²/Σw², ESS per click, largest w
  * </pre>
  */
 public final class EvaluationResult {
@@ -38,6 +40,25 @@ public final class EvaluationResult {
         }
     }
 
+    /** The IPS weights w = 1/clip(pCTR, ε, 1−ε) of the clicked samples: what a propensity-weighted loss sees. */
+    public static final class PropensityDiagnostics {
+        /** Samples whose pCTR was clipped, per sample. */
+        public final double clipFraction;
+        /** (Σw)²/Σw² over the clicked samples. */
+        public final double effectiveSampleSize;
+        /** ESS per clicked sample (NaN without clicks). */
+        public final double effectiveShare;
+        public final double maxWeight;
+
+        public PropensityDiagnostics(double clipFraction, double effectiveSampleSize, double effectiveShare,
+                double maxWeight) {
+            this.clipFraction = clipFraction;
+            this.effectiveSampleSize = effectiveSampleSize;
+            this.effectiveShare = effectiveShare;
+            this.maxWeight = maxWeight;
+        }
+    }
+
     public final long samples;
     public final long clicks;
     public final long conversions;
@@ -49,9 +70,11 @@ public final class EvaluationResult {
     public final BinaryMetrics ctcvr;
     /** Null unless every sample carried truth. */
     public final EntireSpace cvrEntireSpace;
+    /** Null when not computed. */
+    public final PropensityDiagnostics propensity;
 
     EvaluationResult(long samples, long clicks, long conversions, BinaryMetrics ctr, BinaryMetrics cvrClickSpace,
-            BinaryMetrics ctcvr, EntireSpace cvrEntireSpace) {
+            BinaryMetrics ctcvr, EntireSpace cvrEntireSpace, PropensityDiagnostics propensity) {
         this.samples = samples;
         this.clicks = clicks;
         this.conversions = conversions;
@@ -59,6 +82,7 @@ public final class EvaluationResult {
         this.cvrClickSpace = cvrClickSpace;
         this.ctcvr = ctcvr;
         this.cvrEntireSpace = cvrEntireSpace;
+        this.propensity = propensity;
     }
 
     /** Writes the result as one JSON object to {@code g}. */
@@ -98,6 +122,14 @@ public final class EvaluationResult {
             number(g, "mean_truth", cvrEntireSpace.meanTruth);
             number(g, "bias", cvrEntireSpace.bias);
             number(g, "auc_vs_truth", cvrEntireSpace.aucVsTruth);
+            g.writeEndObject();
+        }
+        if (propensity != null) {
+            g.writeObjectFieldStart("propensity");
+            number(g, "clip_fraction", propensity.clipFraction);
+            number(g, "ess", propensity.effectiveSampleSize);
+            number(g, "ess_share", propensity.effectiveShare);
+            number(g, "max_weight", propensity.maxWeight);
             g.writeEndObject();
         }
         g.writeEndObject();

@@ -26,7 +26,7 @@ class EvaluationTest {
     void jsonHasExactlyTheContractKeys() throws Exception {
         JsonNode j = MAPPER.readTree(Evaluation.of(CLICK, CONV, P_CTR, P_CVR, Q, 6).toJson());
         assertThat(j.fieldNames()).toIterable()
-                .containsExactly("counts", "ctr", "cvr_click_space", "ctcvr", "cvr_entire_space");
+                .containsExactly("counts", "ctr", "cvr_click_space", "ctcvr", "cvr_entire_space", "propensity");
         assertThat(j.get("counts").fieldNames()).toIterable().containsExactly("samples", "clicks", "conversions");
         assertThat(j.get("ctr").fieldNames()).toIterable().containsExactly("auc", "ks", "logloss");
         assertThat(j.get("cvr_click_space").fieldNames()).toIterable()
@@ -34,6 +34,25 @@ class EvaluationTest {
         assertThat(j.get("ctcvr").fieldNames()).toIterable().containsExactly("auc", "ks", "f1", "recall");
         assertThat(j.get("cvr_entire_space").fieldNames()).toIterable()
                 .containsExactly("mean_pred", "mean_truth", "bias", "auc_vs_truth");
+        assertThat(j.get("propensity").fieldNames()).toIterable()
+                .containsExactly("clip_fraction", "ess", "ess_share", "max_weight");
+    }
+
+    @Test
+    void propensityDiagnosticsAreThoseOfTheClickedSamplesIpsWeights() {
+        EvaluationResult r = Evaluation.of(CLICK, CONV, P_CTR, P_CVR, Q, 6);
+        // Clicked samples' pCTR .9, .6, .7, .4 (none clipped at ε = 0.01): w = 1/p.
+        double[] w = {1 / 0.9, 1 / 0.6, 1 / 0.7, 1 / 0.4};
+        double s = 0;
+        double s2 = 0;
+        for (double x : w) {
+            s += x;
+            s2 += x * x;
+        }
+        assertThat(r.propensity.effectiveSampleSize).isCloseTo(s * s / s2, within(1e-6));
+        assertThat(r.propensity.effectiveShare).isCloseTo(s * s / s2 / 4, within(1e-6));
+        assertThat(r.propensity.maxWeight).isCloseTo(2.5, within(1e-6));
+        assertThat(r.propensity.clipFraction).isEqualTo(0.0);
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.counterflow.model.feature.BatchEncoder;
 import io.counterflow.model.feature.EncodedBatch;
 import io.counterflow.model.feature.FeatureSpace;
 import io.counterflow.model.nn.CvrModel;
+import io.counterflow.model.metrics.PropensityWindow;
 import io.counterflow.model.objective.LossTerms;
 import io.counterflow.model.settings.Settings;
 import io.counterflow.model.snapshot.ModelSnapshot;
@@ -82,14 +83,19 @@ import java.util.stream.Stream;
  * Operator group: counters {@code trainedSamples}, {@code trainedBatches}, {@code seenSamples} (this attempt),
  * meter {@code samplesPerSecond}; gauges {@code step}, {@code trainedSamplesTotal}, {@code seenSamplesTotal}
  * (from state: continuous across restores), {@code skippedBatches} (non-finite input or loss), {@code
- * loss.{total,ctr,cvr,ctcvr,imputation,counterfactual}} (last batch), {@code clippedPropensityFraction} (last
- * batch), {@code runningAuc.{ctr,cvr}}, {@code mean.{pctr,click,pcvrClicked,conversionClicked}} (evaluation
+ * loss.{total,ctr,cvr,ctcvr,imputation,counterfactual}} (last batch), {@code clippedPropensityFraction} and
+ * {@code propensity.{effectiveSampleSize,effectiveShare,maxWeight}} (IPS weights 1/ô_c of the clicked samples over
+ * the last 100 trained batches; a warning is logged when the effective sample size falls under 10% of the clicks),
+ * {@code runningAuc.{ctr,cvr}}, {@code mean.{pctr,click,pcvrClicked,conversionClicked}} (evaluation
  * window), {@code snapshotsPublished}, {@code snapshotFailures}, {@code lastPublishedCheckpoint}.
  */
 public final class TrainingOperator extends AbstractStreamOperator<TrainingProgress>
         implements OneInputStreamOperator<SampleBatch, TrainingProgress>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(TrainingOperator.class);
+
+    /** Batches over which the propensity diagnostics are computed. */
+    static final int PROPENSITY_WINDOW = 100;
 
     /** Default uid and name. */
     public static final String NAME = "trainer";
@@ -119,6 +125,12 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
     private transient volatile long skippedGauge;
     private transient volatile long lastPublishedCheckpoint;
     private transient volatile double clippedFraction;
+    /** IPS weight diagnostics over the last {@link #PROPENSITY_WINDOW} trained batches. */
+    private transient PropensityWindow propensity;
+    private transient volatile double essShare;
+    private transient volatile double ess;
+    private transient volatile double maxWeight;
+    private transient boolean lowEssWarned;
     private transient volatile double[] lastLoss;
     private transient Counter trainedSamples;
     private transient Counter trainedBatches;
@@ -177,6 +189,10 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
         lastPublishedCheckpoint = -1;
         lastLoss = new double[] {Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN};
         clippedFraction = Double.NaN;
+        propensity = new PropensityWindow(PROPENSITY_WINDOW);
+        essShare = Double.NaN;
+        ess = Double.NaN;
+        maxWeight = Double.NaN;
         Path base = settings.stagingDir().isEmpty() ? Paths.get(System.getProperty("java.io.tmpdir"))
                 : Paths.get(settings.stagingDir());
         Files.createDirectories(base);
@@ -200,6 +216,10 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
         g.gauge("skippedBatches", () -> skippedGauge);
         g.gauge("lastPublishedCheckpoint", () -> lastPublishedCheckpoint);
         g.gauge("clippedPropensityFraction", () -> clippedFraction);
+        MetricGroup prop = g.addGroup("propensity");
+        prop.gauge("effectiveSampleSize", () -> ess);
+        prop.gauge("effectiveShare", () -> essShare);
+        prop.gauge("maxWeight", () -> maxWeight);
         MetricGroup loss = g.addGroup("loss");
         String[] names = {"total", "ctr", "cvr", "ctcvr", "imputation", "counterfactual"};
         for (int i = 0; i < names.length; i++) {
@@ -313,10 +333,22 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
         p.lossCounterfactual = l.counterfactual;
         p.clippedPropensities += l.clippedPropensities;
         lastLoss = new double[] {l.total, l.ctr, l.cvr, l.ctcvr, l.imputation, l.counterfactual};
-        clippedFraction = n == 0 ? Double.NaN : (double) l.clippedPropensities / n;
         if (applied) {
             trainedSamples.inc(n);
             trainedBatches.inc();
+            propensity.add(l);
+            clippedFraction = propensity.clipFraction();
+            ess = propensity.effectiveSampleSize();
+            essShare = propensity.effectiveShare();
+            maxWeight = propensity.maxWeight();
+            boolean low = propensity.batches() == PROPENSITY_WINDOW && propensity.lowEffectiveSampleSize();
+            if (low && !lowEssWarned) {
+                LOG.warn("IPS weights over the last {} batches: effective sample size {} is under {}% of the clicks "
+                        + "({}): a few clicks with tiny pCTR carry the CVR loss; consider a larger propensity-clip",
+                        PROPENSITY_WINDOW, String.format(java.util.Locale.ROOT, "%.1f", ess),
+                        (int) (100 * PropensityWindow.LOW_ESS_SHARE), propensity.summary());
+            }
+            lowEssWarned = low;
         } else {
             LOG.warn("Skipped a step at batch {}: non-finite loss or gradient ({})", counters.seenBatches, l);
         }
