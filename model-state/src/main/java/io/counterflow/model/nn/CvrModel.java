@@ -39,7 +39,8 @@ public final class CvrModel implements AutoCloseable {
     private final int capacity;
     private final LossTerms loss = new LossTerms();
     private final boolean adagrad;
-    private final boolean biasFromFirstBatch;
+    /** output-bias-init: first-batch, prior or zero. */
+    private final String biasInit;
     private final AdamStep denseStep;
     private final AdamStep embedStep;
 
@@ -93,7 +94,7 @@ public final class CvrModel implements AutoCloseable {
         embedStep = new AdamStep(settings.get(Settings.EMBEDDING_LEARNING_RATE).floatValue(), beta1, beta2,
                 eps, l2);
         adagrad = settings.get(Settings.EMBEDDING_OPTIMIZER).equals("adagrad");
-        biasFromFirstBatch = settings.get(Settings.OUTPUT_BIAS_INIT).equals("first-batch");
+        biasInit = settings.get(Settings.OUTPUT_BIAS_INIT);
 
         table = be.allocate(space.tableRows(), dim);
         float[] init = new float[space.tableRows() * dim];
@@ -296,7 +297,7 @@ public final class CvrModel implements AutoCloseable {
 
     /**
      * Sets every head's output bias to the logit of its base rate in this batch (smoothed as (Σ + 0.5)/(count +
-     * 1) and kept in [1e-4, 1 − 1e-4]): CTR the click rate, CVR the conversion rate among clicks, the
+     * 1) and kept in [1e-4, 1 − 1e-4]), or of the stated prior rates: CTR the click rate, CVR the conversion rate among clicks, the
      * imputation and counterfactual heads what their objective says ({@link Objective#initialLogit}).
      */
     private void initialiseOutputBiases(EncodedBatch b) {
@@ -306,8 +307,9 @@ public final class CvrModel implements AutoCloseable {
             clicks += b.click[i] > 0.5f ? 1 : 0;
             conversions += b.click[i] > 0.5f && b.conversion[i] > 0.5f ? 1 : 0;
         }
-        double ctr = clamp((clicks + 0.5) / (b.n + 1));
-        double cvr = clamp((conversions + 0.5) / (clicks + 1));
+        boolean prior = biasInit.equals("prior");
+        double ctr = clamp(prior ? settings.get(Settings.PRIOR_CTR) : (clicks + 0.5) / (b.n + 1));
+        double cvr = clamp(prior ? settings.get(Settings.PRIOR_CVR) : (conversions + 0.5) / (clicks + 1));
         float[] v = new float[1];
         for (Head h : arch.heads) {
             v[0] = (float) objective.initialLogit(h, ctr, cvr);
@@ -335,7 +337,7 @@ public final class CvrModel implements AutoCloseable {
     public LossTerms trainStep(EncodedBatch b) {
         checkBatch(b);
         ensureGradRows(b);
-        if (step == 0 && biasFromFirstBatch && !biasInitialised) {
+        if (step == 0 && !biasInit.equals("zero") && !biasInitialised) {
             initialiseOutputBiases(b);
             biasInitialised = true;
         }

@@ -36,8 +36,16 @@ public final class Settings implements WithParams<Settings> {
     public static final Param<String> OUTPUT_BIAS_INIT = new StringParam("output-bias-init",
             "Initial bias of every head's output layer: first-batch (the base rates of the first training batch, "
                     + "smoothed: pCTR starts at the click rate, pCVR at the conversion rate among clicks, so "
-                    + "calibration does not depend on how long training ran) or zero (every head starts at 0.5).",
-            "first-batch", ParamValidators.inArray("first-batch", "zero"));
+                    + "calibration does not depend on how long training ran), prior (the stated rates prior-ctr and "
+                    + "prior-cvr: for a stream whose first batch is not representative) or zero (every head starts "
+                    + "at 0.5).",
+            "first-batch", ParamValidators.inArray("first-batch", "prior", "zero"));
+    public static final Param<Double> PRIOR_CTR = new DoubleParam("prior-ctr",
+            "output-bias-init prior: the click rate the CTR head starts at.", 0.04,
+            ParamValidators.inRange(0, 1, false, false));
+    public static final Param<Double> PRIOR_CVR = new DoubleParam("prior-cvr",
+            "output-bias-init prior: the conversion rate among clicks the CVR head starts at.", 0.1,
+            ParamValidators.inRange(0, 1, false, false));
     // ---- feature space ----
     public static final Param<Integer> EMBEDDING_DIM = new IntParam("embedding-dim",
             "Embedding width per field.", 16, ParamValidators.inRange(1, 1024));
@@ -88,7 +96,7 @@ public final class Settings implements WithParams<Settings> {
     public static final List<Param<?>> ALL = List.of(OBJECTIVE, IpsObjective.LAMBDA_C, IpsObjective.LAMBDA_G,
             DcmtObjective.LAMBDA_1, DcmtObjective.W_CVR, DcmtObjective.W_CTCVR, Propensity.EPSILON,
             Propensity.CTR_GRADIENT_FROM_CVR, Propensity.PROPENSITY_SOURCE, IpsObjective.IPS_NORMALISATION,
-            DrObjective.IMPUTATION_GRADIENT_TO_CVR, DrObjective.TRAINING, OUTPUT_BIAS_INIT,
+            DrObjective.IMPUTATION_GRADIENT_TO_CVR, DrObjective.TRAINING, OUTPUT_BIAS_INIT, PRIOR_CTR, PRIOR_CVR,
             EMBEDDING_DIM, BUCKETS, TABLE_PER_FIELD, HASH_SEED, EXTRACTOR, EXPERTS, TASK_EXPERTS, EXPERT_WIDTH, TOWERS,
             LEARNING_RATE, EMBEDDING_LEARNING_RATE, EMBEDDING_OPTIMIZER, L2, ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON,
             SEED);

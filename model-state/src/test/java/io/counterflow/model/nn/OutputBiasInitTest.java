@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * output-bias-init first-batch: right after the first step, the mean pCTR and the clicked samples' mean pCVR sit
  * at the first batch's base rates (within what one Adam step and the small random weights move them); with
- * zero they start near 0.5.
+ * prior at the stated rates; with zero near 0.5.
  */
 class OutputBiasInitTest {
 
@@ -32,9 +32,11 @@ class OutputBiasInitTest {
         }
         double ctr = clicks / samples.length;
         double cvr = conversions / clicks;
-        for (String init : new String[] {"first-batch", "zero"}) {
+        for (String init : new String[] {"first-batch", "prior", "zero"}) {
             Settings s = TinyData.tinySettings(objective, extractor);
             s.set(Settings.OUTPUT_BIAS_INIT, init);
+            s.set(Settings.PRIOR_CTR, 0.05);
+            s.set(Settings.PRIOR_CVR, 0.8);
             s.set(Settings.LEARNING_RATE, 1e-6);
             s.set(Settings.EMBEDDING_LEARNING_RATE, 1e-6);
             try (Backend be = Backends.create("java");
@@ -53,6 +55,9 @@ class OutputBiasInitTest {
                 if (init.equals("first-batch")) {
                     assertThat(meanCtr).as("mean pCTR").isCloseTo(ctr, within(0.08));
                     assertThat(meanCvr).as("mean pCVR of clicks").isCloseTo(cvr, within(0.08));
+                } else if (init.equals("prior")) {
+                    assertThat(meanCtr).as("mean pCTR").isCloseTo(0.05, within(0.04));
+                    assertThat(meanCvr).as("mean pCVR of clicks").isCloseTo(0.8, within(0.08));
                 } else {
                     assertThat(meanCtr).as("mean pCTR").isCloseTo(0.5, within(0.15));
                 }
