@@ -37,11 +37,8 @@ public final class BenchMain {
 
     private BenchMain() {}
 
-    public static void main(String[] args) throws RunnerException {
-        Map<String, String> o = parse(args);
-        if (o == null) {
-            return;
-        }
+    /** Runs the benchmark (or, with {@code --profile}, the step profile) that {@code o} from {@link #parse} sets. */
+    public static void run(Map<String, String> o) throws RunnerException {
         if (!o.get("profile").isEmpty()) {
             for (String objective : o.get("objective").split(",")) {
                 for (String backend : o.get("backend").split(",")) {
@@ -65,10 +62,10 @@ public final class BenchMain {
             try {
                 sizes[i] = Integer.parseInt(parts[i].trim());
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("bench: --batch-size must be positive integers, got '" + list + "'");
+                throw new IllegalArgumentException("--batch-size must be positive integers, got '" + list + "'");
             }
             if (sizes[i] <= 0) {
-                throw new IllegalArgumentException("bench: --batch-size must be positive integers, got '" + list + "'");
+                throw new IllegalArgumentException("--batch-size must be positive integers, got '" + list + "'");
             }
         }
         return sizes;
@@ -107,8 +104,12 @@ public final class BenchMain {
         return b;
     }
 
-    /** --key value or --key=value pairs over the defaults; null (after printing usage) for --help. */
-    static Map<String, String> parse(String[] args) {
+    /**
+     * --key value or --key=value pairs over the defaults, checked (numbers, batch sizes, objective and extractor
+     * names; an {@link IllegalArgumentException} naming the option otherwise); null (after printing usage) for
+     * --help. Backend names are the caller's to check (the CLI also checks that they can run here).
+     */
+    public static Map<String, String> parse(String[] args) {
         Map<String, String> o = new LinkedHashMap<>(DEFAULTS);
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -117,31 +118,60 @@ public final class BenchMain {
                 return null;
             }
             if (!a.startsWith("--")) {
-                throw new IllegalArgumentException("bench: unexpected argument '" + a + "'\n" + usage());
+                throw new IllegalArgumentException("unexpected argument '" + a + "'; options are --key value or "
+                        + "--key=value (see 'counterflow bench --help')");
             }
             String key = a.substring(2);
-            String value;
             int eq = key.indexOf('=');
             if (eq >= 0) {
-                value = key.substring(eq + 1);
                 key = key.substring(0, eq);
+            }
+            if (!o.containsKey(key)) {
+                throw new IllegalArgumentException("unknown option --" + key + " (see 'counterflow bench --help')");
+            }
+            String value;
+            if (eq >= 0) {
+                value = a.substring(2 + eq + 1);
             } else if (key.equals("profile")) {
                 value = "true";
             } else if (i + 1 < args.length) {
                 value = args[++i];
             } else {
-                throw new IllegalArgumentException("bench: --" + key + " needs a value\n" + usage());
-            }
-            if (!o.containsKey(key)) {
-                throw new IllegalArgumentException("bench: unknown option --" + key + "\n" + usage());
+                throw new IllegalArgumentException("--" + key + " needs a value");
             }
             o.put(key, value.trim());
         }
         String bm = o.get("benchmark");
         if (!bm.equals("trainStep") && !bm.equals("parseEncodeTrain") && !bm.equals("all")) {
-            throw new IllegalArgumentException("bench: --benchmark must be trainStep, parseEncodeTrain or all");
+            throw new IllegalArgumentException("--benchmark must be trainStep, parseEncodeTrain or all, got '" + bm
+                    + "'");
+        }
+        batchSizes(o.get("batch-size"));
+        atLeast(o, "forks", 0);
+        atLeast(o, "warmup", 0);
+        atLeast(o, "warmup-time", 1);
+        atLeast(o, "iterations", 1);
+        atLeast(o, "time", 1);
+        atLeast(o, "steps", 1);
+        for (String objective : o.get("objective").split(",")) {
+            for (String extractor : o.get("extractor").split(",")) {
+                BenchData.settings(objective.trim(), extractor.trim()); // rejects unknown names, naming them
+            }
         }
         return o;
+    }
+
+    private static void atLeast(Map<String, String> o, String key, int min) {
+        String v = o.get(key);
+        int n;
+        try {
+            n = Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            n = Integer.MIN_VALUE;
+        }
+        if (n < min) {
+            throw new IllegalArgumentException("--" + key + " must be an integer >= " + min + ", got '" + v + "'");
+        }
     }
 
     static String usage() {

@@ -3,6 +3,7 @@ package io.counterflow.jobs.cli;
 import io.counterflow.connectors.kafka.EmbeddedKafkaBroker;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -14,12 +15,21 @@ import picocli.CommandLine.Option;
         description = "Start a local single-node Kafka broker (KRaft on 127.0.0.1) with the Counterflow topics and "
                 + "print its bootstrap address; Ctrl-C stops it.")
 public final class BrokerCommand implements Callable<Integer> {
+    /** Kafka's rule for topic names (its {@code Topic.validate}, which is not public API). */
+    private static final Pattern LEGAL_TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+
     @Option(names = "--topics", split = ",", defaultValue = "impressions,clicks,conversions,counterflow-dead-letters,model-updates",
             description = "Topics to create (default ${DEFAULT-VALUE}).")
     String[] topics;
 
     @Override
     public Integer call() throws Exception {
+        for (String t : topics) {
+            if (!LEGAL_TOPIC.matcher(t).matches() || t.equals(".") || t.equals("..")) {
+                throw new UserError("--topics: '" + t + "' is not a legal Kafka topic name (1-249 of a-z, A-Z, "
+                        + "0-9, '.', '_', '-')");
+            }
+        }
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start();
         broker.createTopics(1, topics);
         CountDownLatch stop = new CountDownLatch(1);

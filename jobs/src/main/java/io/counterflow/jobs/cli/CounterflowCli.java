@@ -19,21 +19,9 @@ public final class CounterflowCli implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
-    /**
-     * The command line with the project's exception handling: an {@link IllegalArgumentException} (an option value
-     * that a setting or the generator rejects) prints one line naming the command and exits 2, like picocli's own
-     * usage errors; anything else keeps its stack trace (it is a bug, not bad input).
-     */
+    /** The command line with the project's handling of bad input (see {@link UserErrors}): one line, exit 2. */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new CounterflowCli());
-        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (ex instanceof IllegalArgumentException) {
-                cmd.getErr().println(cmd.getCommandName() + ": " + ex.getMessage());
-                return cmd.getCommandSpec().exitCodeOnInvalidInput();
-            }
-            throw ex;
-        });
-        return cl;
+        return UserErrors.install(new CommandLine(new CounterflowCli()));
     }
 
     @Override

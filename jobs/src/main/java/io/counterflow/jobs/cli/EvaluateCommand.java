@@ -30,17 +30,22 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        CliInputs.snapshotDirectory("--model", model);
+        CliInputs.inputFile("--samples", samples);
+        if (output != null) {
+            CliInputs.outputFile("--output", output);
+        }
         BadInputReport report = new BadInputReport();
         EvaluationResult r;
         try (CvrScorer scorer = ModelSnapshot.load(model)) {
             r = OfflineTrainer.evaluate(scorer.model(), samples, NumericColumns.parse(numeric), report);
         }
+        if (report.valid() == 0) {
+            throw new UserError("no valid samples in " + samples
+                    + (report.bad() > 0 ? " (" + report.summary() + ")" : ""));
+        }
         if (report.bad() > 0) {
             System.err.println(samples.getFileName() + ": " + report.summary());
-        }
-        if (report.valid() == 0) {
-            System.err.println("evaluate: no valid samples in " + samples);
-            return 2;
         }
         String json = r.toJson();
         System.out.println(json);

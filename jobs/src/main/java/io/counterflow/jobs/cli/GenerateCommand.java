@@ -55,6 +55,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        CliInputs.outputDirectory("--out", out);
         GeneratorConfig.Builder b = GeneratorConfig.builder().impressions(impressions).seed(seed);
         if (streamSeed != null) {
             b.streamSeed(streamSeed);

@@ -25,6 +25,7 @@ public final class GpuCheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        CliInputs.backend(backend);
         if (sync) {
             System.setProperty("counterflow.cuda.sync", "true");
         }

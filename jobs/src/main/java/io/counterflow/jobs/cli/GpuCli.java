@@ -22,7 +22,12 @@ public final class GpuCli implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new GpuCli()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with the same handling of bad input as {@link CounterflowCli#commandLine()}. */
+    public static CommandLine commandLine() {
+        return UserErrors.install(new CommandLine(new GpuCli()));
     }
 
     @Override

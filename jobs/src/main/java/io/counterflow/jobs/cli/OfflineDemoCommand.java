@@ -38,6 +38,12 @@ public final class OfflineDemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        CliInputs.atLeast("--impressions", impressions, 4); // a quarter of them, at least one, is held out
+        if (workDir != null) {
+            CliInputs.outputDirectory("--work-dir", workDir);
+        }
+        CliInputs.backend(backend);
+        Settings settings = model.toSettings();
         Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("counterflow-demo");
         System.out.println("generating " + impressions + " training and " + impressions / 4
                 + " held-out impressions in " + dir);
@@ -45,7 +51,6 @@ public final class OfflineDemoCommand implements Callable<Integer> {
                 .writeTo(dir.resolve("train"));
         new Generator(GeneratorConfig.builder().impressions(impressions / 4).seed(7).streamSeed(2).idPrefix("test-")
                 .startTs(1_800_000_000_000L).build()).writeTo(dir.resolve("test"));
-        Settings settings = model.toSettings();
         Path snapshot = dir.resolve("model");
         try (Backend be = Backends.create(backend)) {
             OfflineTrainer t = new OfflineTrainer(settings, be, 1024, Set.of(), System.out);

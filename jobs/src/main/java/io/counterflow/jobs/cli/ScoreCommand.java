@@ -35,6 +35,9 @@ public final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        CliInputs.snapshotDirectory("--model", model);
+        CliInputs.inputFile("--input", input);
+        CliInputs.outputFile("--output", output);
         BadInputReport report = new BadInputReport();
         long n;
         boolean csv = SampleFileReader.formatOf(input) == SampleFileReader.Format.CSV;
@@ -55,10 +58,14 @@ public final class ScoreCommand implements Callable<Integer> {
                 }
             }
         }
+        if (n == 0) {
+            throw new UserError("no valid records in " + input
+                    + (report.bad() > 0 ? " (" + report.summary() + ")" : ""));
+        }
         if (report.bad() > 0) {
             System.err.println(input.getFileName() + ": " + report.summary());
         }
         System.out.printf("scored %,d records into %s%n", n, output);
-        return n == 0 ? 2 : 0;
+        return 0;
     }
 }

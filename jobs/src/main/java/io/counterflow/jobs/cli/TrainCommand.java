@@ -50,6 +50,20 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!engine.equals("direct") && !engine.equals("flink")) {
+            throw new UserError("--engine must be direct or flink, got " + engine);
+        }
+        CliInputs.inputFile("--samples", samples);
+        if (validation != null) {
+            if (engine.equals("flink")) {
+                throw new UserError("--validation " + validation + ": only with --engine direct");
+            }
+            CliInputs.inputFile("--validation", validation);
+        }
+        CliInputs.outputDirectory("--model-out", modelOut);
+        CliInputs.atLeast("--epochs", epochs, 1);
+        CliInputs.atLeast("--batch-size", batchSize, 1);
+        CliInputs.backend(backend);
         Settings settings = model.toSettings();
         if (engine.equals("flink")) {
             long t0 = System.nanoTime();
@@ -58,9 +72,6 @@ public final class TrainCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "trained %s through the Flink operators in %.1f s; snapshot %s%n",
                     settings.get(Settings.OBJECTIVE), (System.nanoTime() - t0) / 1e9, modelOut.toAbsolutePath());
             return 0;
-        } else if (!engine.equals("direct")) {
-            System.err.println("train: --engine must be direct or flink, not " + engine);
-            return 2;
         }
         try (Backend be = Backends.create(backend)) {
             OfflineTrainer t = new OfflineTrainer(settings, be, batchSize, NumericColumns.parse(numeric), System.out);
@@ -79,9 +90,6 @@ public final class TrainCommand implements Callable<Integer> {
                         + "snapshot %s%n", settings.get(Settings.OBJECTIVE), be.name(), m.step(), m.trainedSamples(),
                         m.skippedBatches(), modelOut.toAbsolutePath());
             }
-        } catch (IllegalArgumentException e) {
-            System.err.println("train: " + e.getMessage());
-            return 2;
         }
         return 0;
     }

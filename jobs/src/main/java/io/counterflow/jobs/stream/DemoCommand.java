@@ -4,7 +4,9 @@ import io.counterflow.connectors.kafka.CounterflowKafkaSources;
 import io.counterflow.connectors.kafka.DeadLetterSink;
 import io.counterflow.connectors.kafka.EmbeddedKafkaBroker;
 import io.counterflow.connectors.snapshot.FileSystemSnapshotPublisher;
+import io.counterflow.jobs.cli.CliInputs;
 import io.counterflow.jobs.cli.ModelOptions;
+import io.counterflow.jobs.cli.UserError;
 import io.counterflow.model.data.Click;
 import io.counterflow.model.data.Conversion;
 import io.counterflow.model.data.Impression;
@@ -114,6 +116,28 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // Every setting is checked before the broker starts, so that bad input fails in one line, first.
+        CliInputs.atLeast("--parallelism", parallelism, 1);
+        CliInputs.atLeast("--holdout", holdout, 1);
+        CliInputs.atLeast("--keep", keep, 1);
+        if (checkpointInterval.isNegative() || checkpointInterval.isZero()) {
+            throw new UserError("--checkpoint-interval must be positive, got " + checkpointInterval);
+        }
+        CliInputs.backend(backend);
+        if (snapshotPath != null) {
+            CliInputs.outputDirectory("--snapshot-path", snapshotPath);
+        }
+        GeneratorConfig world = generator(impressions, worldSeed).build();
+        LabelJoinSettings join = LabelJoinSettings.builder().clickWindow(CLICK_WINDOW)
+                .attributionWindow(ATTRIBUTION_WINDOW).allowedLateness(Duration.ofMinutes(1)).build();
+        MiniBatchSettings batching = new MiniBatchSettings(batchSize, Duration.ofSeconds(1));
+        Settings settings = model.toSettings();
+        if (settings.get(Settings.BUCKETS).equals(Settings.BUCKETS.defaultValue)) {
+            settings.set(Settings.BUCKETS, 1 << 16); // the demo world has 12k users+items: keep checkpoints small
+        }
+        TrainingSettings training = TrainingSettings.builder().backend(backend).batchCapacity(batchSize)
+                .model(settings).build();
+
         Path snapshots = snapshotPath != null ? snapshotPath : Files.createTempDirectory("counterflow-demo-models-");
         Path checkpoints = Files.createTempDirectory("counterflow-demo-checkpoints-");
         System.out.println("Starting an in-process Kafka broker...");
@@ -121,7 +145,7 @@ public final class DemoCommand implements Callable<Integer> {
             kafka.createTopics(parallelism, "impressions", "clicks", "conversions");
             kafka.createTopics(1, "counterflow-dead-letters", "model-updates");
             long t0 = System.nanoTime();
-            long events = produce(kafka.bootstrapServers(), new Generator(generator(impressions, worldSeed).build()));
+            long events = produce(kafka.bootstrapServers(), new Generator(world));
             double secs = (System.nanoTime() - t0) / 1e9;
             System.out.printf(Locale.ROOT, "Produced %,d events (%,d impressions) in %.1f s into impressions, clicks,"
                     + " conversions (%d partitions each)%n", events, impressions, secs, parallelism);
@@ -132,19 +156,11 @@ public final class DemoCommand implements Callable<Integer> {
                     .bootstrapServers(kafka.bootstrapServers()).groupId("counterflow-demo")
                     .startingOffsets(OffsetsInitializer.earliest()).bounded(OffsetsInitializer.latest())
                     .outOfOrderness(Duration.ofMinutes(1)).idleness(Duration.ofSeconds(30)).build();
-            LabelJoinSettings join = LabelJoinSettings.builder().clickWindow(CLICK_WINDOW)
-                    .attributionWindow(ATTRIBUTION_WINDOW).allowedLateness(Duration.ofMinutes(1)).build();
-            Settings settings = model.toSettings();
-            if (settings.get(Settings.BUCKETS).equals(Settings.BUCKETS.defaultValue)) {
-                settings.set(Settings.BUCKETS, 1 << 16); // the demo world has 12k users+items: keep checkpoints small
-            }
-            TrainingSettings training = TrainingSettings.builder().backend(backend).batchCapacity(batchSize)
-                    .model(settings).build();
             CounterflowStreamJob job = new CounterflowStreamJob(sources::addTo,
                     DeadLetterSink.kafka(kafka.bootstrapServers(), "counterflow-dead-letters"),
                     FileSystemSnapshotPublisher.announcing(snapshots.toString(), keep, kafka.bootstrapServers(),
                             "model-updates"),
-                    join, new MiniBatchSettings(batchSize, Duration.ofSeconds(1)), training);
+                    join, batching, training);
             CounterflowStreamJob.Pipeline p = job.build(env);
             System.out.println("Running the streaming job (Kafka -> label join -> mini-batches -> training),"
                     + " checkpoint every " + checkpointInterval.toMillis() + " ms...");

@@ -3,7 +3,9 @@ package io.counterflow.jobs.stream;
 import io.counterflow.connectors.kafka.CounterflowKafkaSources;
 import io.counterflow.connectors.kafka.DeadLetterSink;
 import io.counterflow.connectors.snapshot.FileSystemSnapshotPublisher;
+import io.counterflow.jobs.cli.CliInputs;
 import io.counterflow.jobs.cli.ModelOptions;
+import io.counterflow.jobs.cli.UserError;
 import io.counterflow.operators.batch.MiniBatchSettings;
 import io.counterflow.operators.join.LabelJoinSettings;
 import io.counterflow.operators.train.SnapshotPublisher;
@@ -109,7 +111,28 @@ public final class StreamCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // Every setting is checked before the environment starts, so that bad input fails in one line, first.
+        CounterflowKafkaSources sources = CounterflowKafkaSources.builder().bootstrapServers(bootstrapServers)
+                .groupId(groupId).impressionsTopic(impressionsTopic).clicksTopic(clicksTopic)
+                .conversionsTopic(conversionsTopic).outOfOrderness(outOfOrderness).idleness(idleness).build();
+        SnapshotPublisher publisher = modelUpdatesTopic.isBlank()
+                ? FileSystemSnapshotPublisher.of(snapshotPath, keep)
+                : FileSystemSnapshotPublisher.announcing(snapshotPath, keep, bootstrapServers, modelUpdatesTopic);
+        var deadLetters = DeadLetterSink.kafka(bootstrapServers, deadLetterTopic);
+        LabelJoinSettings join = joinSettings();
+        MiniBatchSettings batching = new MiniBatchSettings(batchSize, batchMaxDelay);
+        TrainingSettings training = trainingSettings();
+        if (checkpointInterval != null && (checkpointInterval.isNegative() || checkpointInterval.isZero())) {
+            throw new UserError("--checkpoint-interval must be positive, got " + checkpointInterval);
+        }
+        if (parallelism != null) {
+            CliInputs.atLeast("--parallelism", parallelism, 1);
+        }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        boolean local = env instanceof org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
+        if (local) {
+            CliInputs.backend(backend); // the backend runs here; on a cluster it runs on the TaskManagers
+        }
         if (checkpointInterval != null) {
             env.enableCheckpointing(checkpointInterval.toMillis());
         }
@@ -117,7 +140,7 @@ public final class StreamCommand implements Callable<Integer> {
             env.setParallelism(parallelism);
         }
         String dir = checkpointDir;
-        if (dir == null && env instanceof org.apache.flink.streaming.api.environment.LocalStreamEnvironment) {
+        if (dir == null && local) {
             dir = java.nio.file.Files.createTempDirectory("counterflow-checkpoints").toUri().toString();
             System.err.println("stream: running locally; checkpoints go to " + dir + " (set --checkpoint-dir to choose)");
         }
@@ -127,15 +150,8 @@ public final class StreamCommand implements Callable<Integer> {
             conf.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir);
             env.configure(conf);
         }
-        CounterflowKafkaSources sources = CounterflowKafkaSources.builder().bootstrapServers(bootstrapServers)
-                .groupId(groupId).impressionsTopic(impressionsTopic).clicksTopic(clicksTopic)
-                .conversionsTopic(conversionsTopic).outOfOrderness(outOfOrderness).idleness(idleness).build();
-        SnapshotPublisher publisher = modelUpdatesTopic.isBlank()
-                ? FileSystemSnapshotPublisher.of(snapshotPath, keep)
-                : FileSystemSnapshotPublisher.announcing(snapshotPath, keep, bootstrapServers, modelUpdatesTopic);
-        CounterflowStreamJob job = new CounterflowStreamJob(sources::addTo,
-                DeadLetterSink.kafka(bootstrapServers, deadLetterTopic), publisher, joinSettings(),
-                new MiniBatchSettings(batchSize, batchMaxDelay), trainingSettings());
+        CounterflowStreamJob job = new CounterflowStreamJob(sources::addTo, deadLetters, publisher, join, batching,
+                training);
         job.build(env);
         env.execute("counterflow-stream");
         return 0;

@@ -74,17 +74,26 @@ final class CudaAvailability {
     }
 
     /**
-     * A one-line account of a loading failure, innermost cause first (that is where "libcuda.so.1: cannot open
-     * shared object file" is), then the outer throwable (e.g. "no jnicudart in java.library.path: ...").
+     * A one-line account of a loading failure. When the driver library is what failed to load, the usual case on
+     * a machine without a GPU, just that: "no CUDA driver: libcuda.so.1: cannot open shared object file: ...".
+     * Otherwise the innermost cause first (e.g. a missing libcublas), then the outer throwable (e.g. "no
+     * jnicublas in java.library.path: ...").
      */
     static String describe(Throwable t) {
         Throwable root = t;
         for (int depth = 0; root.getCause() != null && root.getCause() != root && depth < 5; depth++) {
             root = root.getCause();
         }
-        String s = root.toString();
-        if (root != t) {
-            s += " (from " + t + ")";
+        String message = String.valueOf(root.getMessage());
+        int driver = message.indexOf("libcuda.so");
+        String s;
+        if (root instanceof UnsatisfiedLinkError && driver >= 0) {
+            s = "no CUDA driver: " + message.substring(driver);
+        } else {
+            s = root.toString();
+            if (root != t) {
+                s += " (from " + t + ")";
+            }
         }
         s = s.replace('\n', ' ');
         return s.length() <= MAX_REASON ? s : s.substring(0, MAX_REASON) + "...";

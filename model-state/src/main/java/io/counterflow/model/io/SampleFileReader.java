@@ -180,12 +180,12 @@ public final class SampleFileReader implements Closeable {
 
     private void readHeader(Set<String> numericColumns) throws IOException {
         if (!lines.next()) {
-            throw new IOException(source + ": empty CSV file; a header row is required");
+            throw new MalformedFileException(source + ": empty CSV file; a header row is required");
         }
         String text = new String(lines.line, 0, lines.length, StandardCharsets.UTF_8);
         List<String> names = new ArrayList<>();
         if (!splitInto(text, names, null)) {
-            throw new IOException(source + ": malformed CSV header: " + EventCodec.truncate(text));
+            throw new MalformedFileException(source + ": malformed CSV header: " + EventCodec.truncate(text));
         }
         header = names.toArray(new String[0]);
         role = new int[header.length];
@@ -197,7 +197,7 @@ public final class SampleFileReader implements Closeable {
         for (int c = 0; c < header.length; c++) {
             String name = header[c];
             if (!seen.add(name)) {
-                throw new IOException(source + ": CSV header names column '" + name + "' twice");
+                throw new MalformedFileException(source + ": CSV header names column '" + name + "' twice");
             }
             switch (name) {
                 case "click":
@@ -207,8 +207,8 @@ public final class SampleFileReader implements Closeable {
                 case "conversion":
                 case "purchase":
                     if (conversionColumn != null) {
-                        throw new IOException(source + ": CSV header has both '" + conversionColumn + "' and '"
-                                + name + "'; keep one conversion label column");
+                        throw new MalformedFileException(source + ": CSV header has both '" + conversionColumn
+                                + "' and '" + name + "'; keep one conversion label column");
                     }
                     conversionColumn = name;
                     role[c] = CONVERSION;
@@ -230,8 +230,9 @@ public final class SampleFileReader implements Closeable {
             }
         }
         if (!hasClick || conversionColumn == null) {
-            throw new IOException(source + ": CSV header lacks the " + (hasClick ? "conversion (or purchase)" : "click")
-                    + " label column; header: " + EventCodec.truncate(text));
+            throw new MalformedFileException(source + ": CSV header lacks the "
+                    + (hasClick ? "conversion (or purchase)" : "click") + " label column; header: "
+                    + EventCodec.truncate(text));
         }
         for (String n : numericColumns) {
             if (!seen.contains(n)) {

@@ -46,9 +46,13 @@ class CudaStatusTest {
         UnsatisfiedLinkError root = new UnsatisfiedLinkError("libcuda.so.1: cannot open shared object file");
         UnsatisfiedLinkError top = new UnsatisfiedLinkError("no jnicudart in java.library.path");
         top.initCause(root);
-        String reason = CudaAvailability.describe(top);
-        assertThat(reason).contains("no jnicudart").contains("libcuda.so.1: cannot open shared object file")
-                .doesNotContain("\n");
+        assertThat(CudaAvailability.describe(top))
+                .isEqualTo("no CUDA driver: libcuda.so.1: cannot open shared object file");
+        UnsatisfiedLinkError cublas = new UnsatisfiedLinkError("libcublas.so.13: cannot open shared object file");
+        UnsatisfiedLinkError jni = new UnsatisfiedLinkError("no jnicublas in java.library.path:\n/usr/lib");
+        jni.initCause(cublas);
+        assertThat(CudaAvailability.describe(jni)).contains("no jnicublas")
+                .contains("libcublas.so.13: cannot open shared object file").doesNotContain("\n");
         assertThat(CudaAvailability.describe(new NoClassDefFoundError("x".repeat(1000)))).hasSizeLessThan(410);
     }
 }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URISyntaxException;
@@ -20,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -200,11 +202,12 @@ class SampleFileReaderTest {
     @Test
     void csvHeaderProblemsFailAtOpenWithClearMessages() throws IOException {
         assertThatThrownBy(() -> SampleFileReader.open(write("a.csv", "click,f\n1,x\n"), Set.of()))
-                .isInstanceOf(IOException.class).hasMessageContaining("a.csv").hasMessageContaining("conversion");
+                .isInstanceOf(MalformedFileException.class).hasMessageContaining("a.csv")
+                .hasMessageContaining("conversion");
         assertThatThrownBy(() -> SampleFileReader.open(write("b.csv", "conversion,purchase,click\n"), Set.of()))
-                .isInstanceOf(IOException.class).hasMessageContaining("both");
+                .isInstanceOf(MalformedFileException.class).hasMessageContaining("both");
         assertThatThrownBy(() -> SampleFileReader.open(write("c.csv", ""), Set.of()))
-                .isInstanceOf(IOException.class).hasMessageContaining("header");
+                .isInstanceOf(MalformedFileException.class).hasMessageContaining("header");
         assertThatThrownBy(() -> SampleFileReader.open(write("d.csv", "click,conversion,f\n"), Set.of("g")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'g'");
         assertThatThrownBy(() -> SampleFileReader.open(write("e.txt", "x"), Set.of()))
@@ -226,6 +229,23 @@ class SampleFileReaderTest {
             assertThat(r.report().summary())
                     .isEqualTo("2 bad lines skipped: INVALID_JSON=1 (lines 3), LABEL_OUT_OF_RANGE=1 (lines 4)");
             assertThat(r.lineNumber()).isEqualTo(6);
+        }
+    }
+
+    @Test
+    void gzipThatIsNotOrIsTruncatedIsAMalformedFileNamingIt() throws IOException {
+        Path fake = write("fake.jsonl.gz", "plain text");
+        assertThatThrownBy(() -> SampleFileReader.open(fake, Set.of())).isInstanceOf(MalformedFileException.class)
+                .hasMessage(fake + ": not a valid gzip file (Not in GZIP format)");
+        Path truncated = dir.resolve("truncated.jsonl.gz");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (OutputStream out = new GZIPOutputStream(bytes)) {
+            out.write("{\"id\":\"s\"}\n".repeat(10_000).getBytes(StandardCharsets.UTF_8));
+        }
+        Files.write(truncated, Arrays.copyOf(bytes.toByteArray(), bytes.size() / 2));
+        try (SampleFileReader r = SampleFileReader.open(truncated, Set.of())) {
+            assertThatThrownBy(() -> readAll(r)).isInstanceOf(MalformedFileException.class)
+                    .hasMessageStartingWith(truncated + ": not a valid gzip file (");
         }
     }
 
