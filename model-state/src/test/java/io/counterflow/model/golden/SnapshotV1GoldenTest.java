@@ -220,7 +220,7 @@ class SnapshotV1GoldenTest {
             compare(diffs, e.id, "ctcvr", a.ctcvr, e.ctcvr);
         }
         if (!diffs.isEmpty()) {
-            fail(what + ": " + diffs.size() + " predictions differ from " + folder + "/predictions.tsv by more than "
+            fail(what + ": " + diffs.size() + " of the " + 3 * expected.size() + " values differ from " + folder + "/predictions.tsv by more than "
                     + TOLERANCE + ":\n" + String.join("\n", diffs) + BROKEN);
         }
     }
