@@ -210,6 +210,10 @@ public final class Settings implements WithParams<Settings> {
                     s.set(p, ((Number) raw).intValue());
                 } else if (p.clazz == Double.class && raw instanceof Number) {
                     s.set(p, ((Number) raw).doubleValue());
+                } else if (raw != null && !p.clazz.isInstance(raw)) {
+                    // Not the type toJsonMap writes (and flink-ml's jsonDecode would either accept it unchecked or,
+                    // for arrays, need Flink's shaded Jackson, which a serving classpath lacks).
+                    throw new ClassCastException(raw + " is not a " + p.clazz.getSimpleName());
                 } else {
                     s.set(p, p.jsonDecode(raw));
                 }

@@ -72,7 +72,7 @@ public final class ModelSnapshot {
         return dir;
     }
 
-    /** The manifest of a snapshot directory, version-checked. */
+    /** The manifest of a snapshot directory, checked: format, version, and the shape of every field readers cast. */
     @SuppressWarnings("unchecked")
     public static Map<String, Object> manifest(Path dir) throws IOException {
         Path mf = dir.resolve(MANIFEST);
@@ -84,15 +84,70 @@ public final class ModelSnapshot {
         } catch (IOException e) {
             throw new SnapshotFormatException(mf + ": not valid JSON (" + e.getMessage() + ")");
         }
+        if (m == null) {
+            throw new SnapshotFormatException(mf + ": not a JSON object");
+        }
         if (!FORMAT.equals(m.get("format"))) {
             throw new SnapshotFormatException(mf + ": format is " + m.get("format") + ", expected " + FORMAT);
         }
         Object v = m.get("format_version");
-        if (!(v instanceof Number) || ((Number) v).intValue() != FORMAT_VERSION) {
+        if (!(v instanceof Integer || v instanceof Long)) {
+            throw new SnapshotFormatException(mf + ": format_version " + (v == null ? "is missing" : "'" + v
+                    + "' is not an integer"));
+        }
+        if (((Number) v).longValue() != FORMAT_VERSION) {
             throw new SnapshotFormatException(mf + ": format_version " + v + " is not supported (this build reads "
                     + FORMAT_VERSION + ")");
         }
+        checkStructure(m, mf.toString());
         return m;
+    }
+
+    /**
+     * The manifest's shape, so that readers can cast safely: settings and feature_space objects, counters an object
+     * if present, and a tensor list whose entries each have a string name and file, positive integer rows and cols,
+     * and a hex CRC32.
+     */
+    private static void checkStructure(Map<String, Object> m, String where) throws SnapshotFormatException {
+        for (String key : new String[] {"settings", "feature_space"}) {
+            if (!(m.get(key) instanceof Map)) {
+                throw new SnapshotFormatException(where + ": " + key + (m.containsKey(key) ? " is not an object"
+                        : " is missing"));
+            }
+        }
+        if (m.containsKey("counters") && !(m.get("counters") instanceof Map)) {
+            throw new SnapshotFormatException(where + ": counters is not an object");
+        }
+        Object list = m.get("tensors");
+        if (!(list instanceof List)) {
+            throw new SnapshotFormatException(where + ": no tensor list" + (list == null ? ""
+                    : " (tensors is not a list)"));
+        }
+        List<?> tensors = (List<?>) list;
+        for (int i = 0; i < tensors.size(); i++) {
+            if (!(tensors.get(i) instanceof Map)) {
+                throw new SnapshotFormatException(where + ": tensors[" + i + "] is not an object");
+            }
+            Map<?, ?> t = (Map<?, ?>) tensors.get(i);
+            for (String key : new String[] {"name", "file", "crc32"}) {
+                if (!(t.get(key) instanceof String) || ((String) t.get(key)).isEmpty()) {
+                    throw new SnapshotFormatException(where + ": tensors[" + i + "] (" + t.get("name") + ") has no "
+                            + key + " string");
+                }
+            }
+            for (String key : new String[] {"rows", "cols"}) {
+                Object n = t.get(key);
+                if (!(n instanceof Integer) || (Integer) n <= 0) {
+                    throw new SnapshotFormatException(where + ": tensors[" + i + "] (" + t.get("name") + ") has "
+                            + key + " " + n + ", expected a positive integer");
+                }
+            }
+            String crc = (String) t.get("crc32");
+            if (crc.length() > 8 || !crc.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+                throw new SnapshotFormatException(where + ": tensors[" + i + "] (" + t.get("name") + ") has crc32 '"
+                        + crc + "', expected up to 8 hex digits");
+            }
+        }
     }
 
     /** Loads a snapshot into a model on the given backend, with capacity for batches of batchCapacity. */
