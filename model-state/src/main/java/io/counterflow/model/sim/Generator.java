@@ -44,6 +44,14 @@ import java.util.SplittableRandom;
  * after the click ≤ attributionWindowMs (both inclusive), which is what an event-time join with these windows
  * computes. {@code truth.cvr} is q itself, uncensored by the attribution window.
  *
+ * <p>A world that moves (every part off by default, and then the output is byte for byte what it was before
+ * these settings existed): with {@code cvrDriftAmplitude} A > 0, {@code logit q} gains A·sin(2π·t/P + φ(item))
+ * at the impression's event time t (days since {@code startTs}, P = {@code cvrDriftPeriodDays}, φ a per-item
+ * phase), and {@code truth.cvr} is that drifted q; with {@code popularityShiftPerDay} the Zipf ranking rotates;
+ * with {@code newItemsPerDay} items arrive as a Poisson process and start with no history. The extra draws
+ * come from streams of their own, so turning them on does not change the initial world. {@code writeTo}
+ * also writes {@value #OUTCOMES_FILE} (per impression: final labels, click and conversion delays).
+ *
  * <p>Not thread-safe; a run allocates per impression only the records it hands out.
  */
 public final class Generator {
