@@ -4,6 +4,7 @@ import io.counterflow.model.sim.Generator;
 import io.counterflow.model.sim.GeneratorConfig;
 import io.counterflow.model.sim.GeneratorSummary;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -73,22 +74,24 @@ public final class GenerateCommand implements Callable<Integer> {
             + "(default 0).")
     Double newItemsPerDay;
 
-    @Option(names = "--click-window-minutes", description = "Click window of the labels, minutes (default 30).")
-    Double clickWindowMinutes;
+    @Option(names = "--click-window", description = "Click window of the labels, ISO-8601 duration as for stream "
+            + "(default PT30M).")
+    Duration clickWindow;
 
-    @Option(names = "--attribution-window-days", description = "Attribution window of the labels, days after the "
-            + "click (default 7); later conversions are emitted but labeled 0, as the join does.")
-    Double attributionWindowDays;
+    @Option(names = "--attribution-window", description = "Attribution window of the labels after the click, "
+            + "ISO-8601 duration as for stream (default P7D); later conversions are emitted but labeled 0, as the "
+            + "join does.")
+    Duration attributionWindow;
 
-    @Option(names = "--conversion-delay-median-min", description = "Median conversion delay after the click, minutes: "
-            + "a single lognormal instead of the default two-component mixture.")
-    Double conversionDelayMedianMin;
+    @Option(names = "--conversion-delay-median", description = "Median conversion delay after the click, ISO-8601 "
+            + "duration (e.g. PT30M): a single lognormal instead of the default two-component mixture.")
+    Duration conversionDelayMedian;
 
     @Option(names = "--conversion-delay-sigma", description = "Log-scale spread of the conversion delay (default 1).")
     Double conversionDelaySigma;
 
     @Option(names = "--conversion-share-after-day", description = "Share of conversions later than one day after the "
-            + "click, in (0, 0.5); with --conversion-delay-median-min, sets the spread instead of "
+            + "click, in (0, 0.5); with --conversion-delay-median, sets the spread instead of "
             + "--conversion-delay-sigma.")
     Double conversionShareAfterDay;
 
@@ -140,11 +143,11 @@ public final class GenerateCommand implements Callable<Integer> {
         if (newItemsPerDay != null) {
             b.newItemsPerDay(newItemsPerDay);
         }
-        if (clickWindowMinutes != null) {
-            b.clickWindowMs(Math.round(clickWindowMinutes * 60_000));
+        if (clickWindow != null) {
+            b.clickWindowMs(clickWindow.toMillis());
         }
-        if (attributionWindowDays != null) {
-            b.attributionWindowMs(Math.round(attributionWindowDays * GeneratorConfig.DAY_MS));
+        if (attributionWindow != null) {
+            b.attributionWindowMs(attributionWindow.toMillis());
         }
         conversionDelay(b);
         long t0 = System.nanoTime();
@@ -161,20 +164,20 @@ public final class GenerateCommand implements Callable<Integer> {
 
     /** The conversion delay flags: a median makes the delay one lognormal; its spread from a sigma or a share. */
     private void conversionDelay(GeneratorConfig.Builder b) {
-        if (conversionShareAfterDay != null && conversionDelayMedianMin == null) {
-            throw new IllegalArgumentException("--conversion-share-after-day needs --conversion-delay-median-min");
+        if (conversionShareAfterDay != null && conversionDelayMedian == null) {
+            throw new IllegalArgumentException("--conversion-share-after-day needs --conversion-delay-median");
         }
         if (conversionShareAfterDay != null && conversionDelaySigma != null) {
             throw new IllegalArgumentException(
                     "give --conversion-delay-sigma or --conversion-share-after-day, not both");
         }
-        if (conversionDelayMedianMin == null) {
+        if (conversionDelayMedian == null) {
             if (conversionDelaySigma != null) {
                 b.conversionDelaySigma(conversionDelaySigma);
             }
             return;
         }
-        double medianMs = conversionDelayMedianMin * 60_000;
+        double medianMs = conversionDelayMedian.toMillis();
         if (conversionShareAfterDay != null) {
             b.conversionDelayShareAfterOneDay(medianMs, conversionShareAfterDay);
         } else {

@@ -64,8 +64,8 @@ class GenerateCommandTest {
         int rc = new CommandLine(new CounterflowCli()).execute("generate", "--out", out.toString(), "--impressions",
                 "20000", "--users", "500", "--items", "100", "--click-rate", "0.3", "--cvr", "0.5", "--days", "3",
                 "--drift-amplitude", "0.4", "--drift-period", "7", "--popularity-shift", "0.05",
-                "--new-items-per-day", "20", "--attribution-window-days", "2", "--click-window-minutes", "15",
-                "--conversion-delay-median-min", "30", "--conversion-share-after-day", "0.1");
+                "--new-items-per-day", "20", "--attribution-window", "P2D", "--click-window", "PT15M",
+                "--conversion-delay-median", "PT30M", "--conversion-share-after-day", "0.1");
         assertThat(rc).isZero();
         JsonNode manifest = new ObjectMapper().readTree(out.resolve("generator-manifest.json").toFile());
         JsonNode config = manifest.get("config");
@@ -93,7 +93,7 @@ class GenerateCommandTest {
         cl.setErr(new PrintWriter(err));
         int rc = cl.execute("generate", "--out", tmp.resolve("y").toString(), "--conversion-share-after-day", "0.1");
         assertThat(rc).isEqualTo(2);
-        assertThat(err.toString()).startsWith("generate: ").contains("--conversion-delay-median-min")
+        assertThat(err.toString()).startsWith("generate: ").contains("--conversion-delay-median")
                 .doesNotContain("\tat ");
     }
 }
