@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -43,9 +44,20 @@ import java.util.SplittableRandom;
  * after the click ≤ attributionWindowMs (both inclusive), which is what an event-time join with these windows
  * computes. {@code truth.cvr} is q itself, uncensored by the attribution window.
  *
+ * <p>A world that moves (every part off by default, and then the output is byte for byte what it was before
+ * these settings existed): with {@code cvrDriftAmplitude} A > 0, {@code logit q} gains A·sin(2π·t/P + φ(item))
+ * at the impression's event time t (days since {@code startTs}, P = {@code cvrDriftPeriodDays}, φ a per-item
+ * phase), and {@code truth.cvr} is that drifted q; with {@code popularityShiftPerDay} the Zipf ranking rotates;
+ * with {@code newItemsPerDay} items arrive as a Poisson process and start with no history. The extra draws
+ * come from streams of their own, so turning them on does not change the initial world. {@code writeTo}
+ * also writes {@value #OUTCOMES_FILE} (per impression: final labels, click and conversion delays).
+ *
  * <p>Not thread-safe; a run allocates per impression only the records it hands out.
  */
 public final class Generator {
+    /** The per-impression outcome file {@link #writeTo} writes (delays and final labels; see {@link OutcomeWriter}). */
+    public static final String OUTCOMES_FILE = "outcomes.jsonl";
+
     /** Calibration sample size. */
     static final int CALIBRATION_DRAWS = 50_000;
 
@@ -64,16 +76,22 @@ public final class Generator {
     private static final int FAVOURITES = 5;
     private static final double MEDIAN_PRICE = 30;
     private static final double MAX_DELAY_MS = 1e12;
+    private static final double ITEM_ZIPF = 0.9;
+    /** Salts of the world's drift streams, independent of (and not advancing) the original world stream. */
+    private static final long DRIFT_SALT = 0x2545F4914F6CDD1DL;
+    private static final long NEW_ITEM_SALT = 0x9E3779B97F4A7C15L;
+    private static final long ARRIVAL_SALT = 0xD1B54A32D192ED03L;
 
     private final GeneratorConfig config;
     private final int dim;
     private final double[] userLatent;
-    private final double[] itemShared;
-    private final double[] itemOwn;
+    // Item attributes grow (in index order) when new items arrive; entries never change once drawn.
+    private double[] itemShared;
+    private double[] itemOwn;
     private final double[] userBiasP;
     private final double[] userBiasQ;
-    private final double[] itemBiasP;
-    private final double[] itemBiasQ;
+    private double[] itemBiasP;
+    private double[] itemBiasQ;
     private final double[] categoryBiasP;
     private final double[] categoryBiasQ;
     private final double[] ageBiasQ;
@@ -81,15 +99,20 @@ public final class Generator {
     private final int[] userGender;
     private final int[] userCity;
     private final int[] userFavourites;
-    private final int[] itemCategory;
-    private final int[] itemBrand;
-    private final int[] itemShop;
-    private final double[] itemPrice;
+    private int[] itemCategory;
+    private int[] itemBrand;
+    private int[] itemShop;
+    private double[] itemPrice;
+    /** Phase φ of each item's conversion drift, in [0, 2π). */
+    private double[] itemPhase;
+    /** Items whose attributes are drawn: the initial ones, then new items in arrival (= index) order. */
+    private int drawnItems;
+    private final SplittableRandom newItemWorld;
     private final double[] userCdf;
     private final double[] itemCdf;
     private final int[][] itemsByCategory;
     private final String[] userIds;
-    private final String[] itemIds;
+    private String[] itemIds;
     private final String[] ages;
     private final String[] genders;
     private final String[] cities;
@@ -146,6 +169,7 @@ public final class Generator {
         itemShop = new int[items];
         itemPrice = new double[items];
         int[] perCategory = new int[CATEGORIES];
+        drawnItems = items;
         for (int i = 0; i < items; i++) {
             itemCategory[i] = world.nextInt(CATEGORIES);
             itemBrand[i] = world.nextInt(BRANDS);
@@ -163,7 +187,7 @@ public final class Generator {
             itemsByCategory[c][perCategory[c]++] = i;
         }
         userCdf = zipfCdf(users, 0.6);
-        itemCdf = zipfCdf(items, 0.9);
+        itemCdf = zipfCdf(items, ITEM_ZIPF);
         userIds = names("u", users);
         itemIds = names("i", items);
         ages = names("", AGES);
@@ -172,16 +196,28 @@ public final class Generator {
         categories = names("cat", CATEGORIES);
         brands = names("b", BRANDS);
         shops = names("s", SHOPS);
+        // The moving world's extra draws come from streams of their own, so that the original world (and so a
+        // run with drift off) stays exactly what it was.
+        SplittableRandom drift = new SplittableRandom(mix(config.seed ^ DRIFT_SALT));
+        itemPhase = new double[items];
+        for (int i = 0; i < items; i++) {
+            itemPhase[i] = 2 * Math.PI * drift.nextDouble();
+        }
+        newItemWorld = new SplittableRandom(mix(config.seed ^ NEW_ITEM_SALT));
 
         // Calibration on draws from the world's own stream (not the impression stream).
         SplittableRandom calibration = world.split();
         double[] zP = new double[CALIBRATION_DRAWS];
         double[] zQ = new double[CALIBRATION_DRAWS];
         Draw d = new Draw();
+        Catalogue initial = new Catalogue();
         for (int k = 0; k < CALIBRATION_DRAWS; k++) {
-            draw(calibration, d);
+            draw(calibration, d, initial);
             zP[k] = d.zP;
-            zQ[k] = d.zQ;
+            // With conversion drift, calibrate over the drift's cycle: at a uniform time, sin(2πt/P + φ) is
+            // distributed as sin of a uniform angle, so E[p·q]/E[p] hits the target averaged over a period.
+            zQ[k] = config.cvrDriftAmplitude > 0
+                    ? d.zQ + config.cvrDriftAmplitude * Math.sin(2 * Math.PI * drift.nextDouble()) : d.zQ;
         }
         interceptP = bisect(a -> meanSigmoid(zP, a) - config.clickRate);
         double[] p = new double[CALIBRATION_DRAWS];
@@ -227,15 +263,17 @@ public final class Generator {
 
     /**
      * Writes {@code impressions.jsonl}, {@code clicks.jsonl}, {@code conversions.jsonl} (each in event-time
-     * order), {@code samples.jsonl} (in impression order) and {@code generator-manifest.json} into
-     * {@code dir}, creating it if needed.
+     * order), {@code samples.jsonl} and {@code outcomes.jsonl} (both in impression order; see
+     * {@link OutcomeWriter}) and {@code generator-manifest.json} into {@code dir}, creating it if needed.
      */
     public GeneratorSummary writeTo(Path dir) throws IOException {
         Files.createDirectories(dir);
         try (JsonLinesWriter impressions = writer(dir.resolve("impressions.jsonl"));
                 JsonLinesWriter clicks = writer(dir.resolve("clicks.jsonl"));
                 JsonLinesWriter conversions = writer(dir.resolve("conversions.jsonl"));
-                JsonLinesWriter samples = writer(dir.resolve("samples.jsonl"))) {
+                JsonLinesWriter samples = writer(dir.resolve("samples.jsonl"));
+                OutcomeWriter outcomes = new OutcomeWriter(
+                        new BufferedOutputStream(Files.newOutputStream(dir.resolve(OUTCOMES_FILE)), 1 << 16))) {
             GeneratorSummary summary = run((imp, click, conv, sample) -> samples.write(sample), new EventSink() {
                 @Override
                 public void impression(Impression impression) throws IOException {
@@ -251,7 +289,7 @@ public final class Generator {
                 public void conversion(Conversion conversion) throws IOException {
                     conversions.write(conversion);
                 }
-            });
+            }, outcomes);
             writeManifest(dir.resolve("generator-manifest.json"), summary);
             return summary;
         }
@@ -259,11 +297,23 @@ public final class Generator {
 
     /** Runs the stream once: {@code callback} and {@code sink} may each be null. */
     public GeneratorSummary run(ImpressionCallback callback, EventSink sink) throws IOException {
+        return run(callback, sink, null);
+    }
+
+    private GeneratorSummary run(ImpressionCallback callback, EventSink sink, OutcomeWriter outcomes)
+            throws IOException {
         GeneratorConfig c = config;
         SplittableRandom r = new SplittableRandom(mix(c.streamSeed ^ 0x632BE59BD9B4E019L));
         GeneratorSummary summary = new GeneratorSummary();
         EventHeap pending = new EventHeap();
         Draw d = new Draw();
+        Catalogue catalogue = new Catalogue();
+        // New items arrive as a Poisson process fixed by the world's seed (not the stream seed).
+        SplittableRandom arrivals = new SplittableRandom(mix(c.seed ^ ARRIVAL_SALT));
+        double arrivalGapMs = c.newItemsPerDay > 0 ? GeneratorConfig.DAY_MS / c.newItemsPerDay : 0;
+        double nextArrival = c.newItemsPerDay > 0
+                ? c.startTs + arrivals.nextExponential() * arrivalGapMs : Double.POSITIVE_INFINITY;
+        double radiansPerMs = 2 * Math.PI / (c.cvrDriftPeriodDays * GeneratorConfig.DAY_MS);
         double clock = c.startTs;
         long prevTs = Long.MIN_VALUE;
         double clickMu = Math.log(c.clickDelayMedianMs);
@@ -275,9 +325,24 @@ public final class Generator {
             }
             long ts = Math.max(prevTs + 1, (long) clock);
             prevTs = ts;
-            draw(r, d);
+            while (nextArrival <= ts) {
+                catalogue.add((long) Math.ceil(nextArrival), arrivals);
+                summary.newItems++;
+                nextArrival += arrivals.nextExponential() * arrivalGapMs;
+            }
+            if (c.popularityShiftPerDay > 0) {
+                catalogue.rotate(c.popularityShiftPerDay * (ts - c.startTs) / GeneratorConfig.DAY_MS);
+            }
+            draw(r, d, catalogue);
             double p = sigmoid(interceptP + d.zP);
-            double q = sigmoid(interceptQ + d.zQ);
+            double q;
+            if (c.cvrDriftAmplitude > 0) {
+                // The drifted world at the impression's event time: truth.cvr is exactly this q.
+                q = sigmoid(interceptQ + d.zQ
+                        + c.cvrDriftAmplitude * Math.sin(radiansPerMs * (ts - c.startTs) + itemPhase[d.item]));
+            } else {
+                q = sigmoid(interceptQ + d.zQ);
+            }
             summary.sumP += p;
             summary.sumQ += q;
 
@@ -285,9 +350,11 @@ public final class Generator {
             Conversion conversion = null;
             int clickLabel = 0;
             int conversionLabel = 0;
+            long clickDelay = 0;
+            long conversionDelay = 0;
             String id = c.idPrefix + n;
             if (r.nextDouble() < p) {
-                long clickDelay = delay(clickMu + c.clickDelaySigma * r.nextGaussian());
+                clickDelay = delay(clickMu + c.clickDelaySigma * r.nextGaussian());
                 click = new Click(id, ts + clickDelay);
                 summary.clickEvents++;
                 summary.sumQClicked += q;
@@ -297,10 +364,16 @@ public final class Generator {
                 }
                 if (r.nextDouble() < q) {
                     double mu = r.nextDouble() < c.conversionFastFraction ? fastMu : slowMu;
-                    long conversionDelay = delay(mu + c.conversionDelaySigma * r.nextGaussian());
+                    conversionDelay = delay(mu + c.conversionDelaySigma * r.nextGaussian());
                     conversion = new Conversion(id, click.ts + conversionDelay);
                     summary.conversionEvents++;
-                    conversionLabel = clickLabel == 1 && conversionDelay <= c.attributionWindowMs ? 1 : 0;
+                    summary.addConversionDelay(conversionDelay);
+                    // Censored as the label join censors: [0, attributionWindowMs] inclusive, after the click.
+                    boolean inWindow = conversionDelay <= c.attributionWindowMs;
+                    if (!inWindow) {
+                        summary.conversionsAfterAttributionWindow++;
+                    }
+                    conversionLabel = clickLabel == 1 && inWindow ? 1 : 0;
                     if (conversionLabel == 0) {
                         summary.conversionsNotLabeled++;
                     }
@@ -309,6 +382,10 @@ public final class Generator {
             summary.impressions++;
             summary.labeledClicks += clickLabel;
             summary.labeledConversions += conversionLabel;
+            if (n == 1) {
+                summary.firstTs = ts;
+            }
+            summary.lastTs = ts;
 
             Features features = features(d);
             Truth truth = new Truth(p, q);
@@ -328,6 +405,10 @@ public final class Generator {
             if (callback != null) {
                 callback.accept(impression, click, conversion,
                         new LabeledSample(id, ts, clickLabel, conversionLabel, features, truth));
+            }
+            if (outcomes != null) {
+                outcomes.write(id, ts, itemIds[d.item], catalogue.arrivalTs(d.item), clickLabel, conversionLabel,
+                        click != null, clickDelay, conversion != null, conversionDelay);
             }
         }
         while (sink != null && !pending.isEmpty()) {
@@ -369,15 +450,16 @@ public final class Generator {
         return f;
     }
 
-    /** Draws one impression context and its logits without intercepts. */
-    private void draw(SplittableRandom r, Draw d) {
-        int u = pick(userCdf, r.nextDouble());
+    /** Draws one impression context from the catalogue as it is now, and its logits without intercepts. */
+    private void draw(SplittableRandom r, Draw d, Catalogue catalogue) {
+        int u = pick(userCdf, r.nextDouble(), userCdf.length);
         int item;
         if (r.nextBoolean()) {
-            int[] pool = itemsByCategory[userFavourites[u * FAVOURITES + r.nextInt(FAVOURITES)]];
-            item = pool.length > 0 ? pool[r.nextInt(pool.length)] : pick(itemCdf, r.nextDouble());
+            int category = userFavourites[u * FAVOURITES + r.nextInt(FAVOURITES)];
+            int size = catalogue.poolSize[category];
+            item = size > 0 ? catalogue.pools[category][r.nextInt(size)] : catalogue.popular(r.nextDouble());
         } else {
-            item = pick(itemCdf, r.nextDouble());
+            item = catalogue.popular(r.nextDouble());
         }
         int category = itemCategory[item];
         // hist_cats: a random subset (1-5) of the user's favourite categories, by partial Fisher-Yates.
@@ -420,6 +502,117 @@ public final class Generator {
                 + ageBiasQ[userAge[u]] + 0.3 * m - 0.35 * logPrice;
     }
 
+    /**
+     * Draws the attributes of item {@code j} if not yet drawn: new items are drawn in index order from their
+     * own stream of the world, from the same prior as the initial items, so item j is the same in every run.
+     */
+    private void ensureItem(int j) {
+        if (j < drawnItems) {
+            return;
+        }
+        if (j != drawnItems) {
+            throw new IllegalStateException("items must be drawn in index order: " + j + " after " + drawnItems);
+        }
+        if (j == itemBiasP.length) {
+            int cap = Math.max(16, 2 * j);
+            itemShared = Arrays.copyOf(itemShared, cap * dim);
+            itemOwn = Arrays.copyOf(itemOwn, cap * dim);
+            itemBiasP = Arrays.copyOf(itemBiasP, cap);
+            itemBiasQ = Arrays.copyOf(itemBiasQ, cap);
+            itemCategory = Arrays.copyOf(itemCategory, cap);
+            itemBrand = Arrays.copyOf(itemBrand, cap);
+            itemShop = Arrays.copyOf(itemShop, cap);
+            itemPrice = Arrays.copyOf(itemPrice, cap);
+            itemPhase = Arrays.copyOf(itemPhase, cap);
+            itemIds = Arrays.copyOf(itemIds, cap);
+        }
+        SplittableRandom w = newItemWorld;
+        double scale = Math.pow(dim, -0.25);
+        for (int k = 0; k < dim; k++) {
+            itemShared[j * dim + k] = scale * w.nextGaussian();
+        }
+        for (int k = 0; k < dim; k++) {
+            itemOwn[j * dim + k] = scale * w.nextGaussian();
+        }
+        itemBiasP[j] = 0.4 * w.nextGaussian();
+        itemBiasQ[j] = 0.4 * w.nextGaussian();
+        itemCategory[j] = w.nextInt(CATEGORIES);
+        itemBrand[j] = w.nextInt(BRANDS);
+        itemShop[j] = w.nextInt(SHOPS);
+        itemPrice[j] = MEDIAN_PRICE * Math.exp(0.8 * w.nextGaussian());
+        itemPhase[j] = 2 * Math.PI * w.nextDouble();
+        itemIds[j] = "i" + j;
+        drawnItems = j + 1;
+    }
+
+    /**
+     * The catalogue of one run as it moves: which items exist, their popularity ranking (a Zipf law over ranks,
+     * rank k showing item {@code rankItem[(k + shift) mod n]}) and the per-category pools. Starts as the world's
+     * initial catalogue, where it is exactly the fixed world of a run without drift.
+     */
+    private final class Catalogue {
+        private final int initialItems = itemCdf.length;
+        int n = initialItems;
+        int[] rankItem = new int[n];
+        /** Zipf CDF over ranks, normalised over the initial items; new ranks extend it past 1. */
+        double[] cdf = itemCdf.clone();
+        final int[][] pools = new int[CATEGORIES][];
+        final int[] poolSize = new int[CATEGORIES];
+        long[] arrivals = new long[0];
+        int shift;
+
+        Catalogue() {
+            for (int i = 0; i < n; i++) {
+                rankItem[i] = i;
+            }
+            for (int k = 0; k < CATEGORIES; k++) {
+                pools[k] = itemsByCategory[k].clone();
+                poolSize[k] = pools[k].length;
+            }
+        }
+
+        /** An item by popularity, {@code x} uniform in [0, 1). With n = initialItems, cdf[n − 1] = 1 exactly. */
+        int popular(double x) {
+            int pos = pick(cdf, x * cdf[n - 1], n) + shift;
+            return rankItem[pos >= n ? pos - n : pos];
+        }
+
+        /** Rotates the ranking to {@code shares} catalogues' worth of ranks from the start. */
+        void rotate(double shares) {
+            shift = (int) ((long) Math.floor(shares * n) % n);
+        }
+
+        /** Adds the next new item at a uniformly random rank; the item that held it moves to the new last rank. */
+        void add(long arrivalTs, SplittableRandom random) {
+            int j = n;
+            ensureItem(j);
+            if (j == rankItem.length) {
+                rankItem = Arrays.copyOf(rankItem, 2 * j);
+                cdf = Arrays.copyOf(cdf, 2 * j);
+            }
+            int pos = random.nextInt(j);
+            rankItem[j] = rankItem[pos];
+            rankItem[pos] = j;
+            cdf[j] = cdf[j - 1] + Math.pow(j + 1, -ITEM_ZIPF) * itemCdf[0]; // itemCdf[0] = 1 / Σ k^-s
+            int category = itemCategory[j];
+            if (poolSize[category] == pools[category].length) {
+                pools[category] = Arrays.copyOf(pools[category], Math.max(4, 2 * poolSize[category]));
+            }
+            pools[category][poolSize[category]++] = j;
+            int a = j - initialItems;
+            if (a == arrivals.length) {
+                arrivals = Arrays.copyOf(arrivals, Math.max(16, 2 * a));
+            }
+            arrivals[a] = arrivalTs;
+            n++;
+        }
+
+        /** When item {@code item} arrived, or null for an initial item. */
+        Long arrivalTs(int item) {
+            return item < initialItems ? null : arrivals[item - initialItems];
+        }
+    }
+
     private void writeManifest(Path file, GeneratorSummary summary) throws IOException {
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file));
                 JsonGenerator g = new JsonFactory().createGenerator(out).useDefaultPrettyPrinter()) {
@@ -449,6 +642,8 @@ public final class Generator {
             summary.writeJson(g);
             g.writeFieldName("realised");
             summary.writeRates(g);
+            g.writeFieldName("conversion_delay");
+            summary.writeDelays(g, config);
             g.writeObjectFieldStart("features");
             g.writeFieldName("categorical");
             g.writeArray(CAT_NAMES, 0, CAT_NAMES.length);
@@ -530,10 +725,10 @@ public final class Generator {
         return cdf;
     }
 
-    /** The first index whose cumulative probability exceeds {@code x}. */
-    private static int pick(double[] cdf, double x) {
+    /** The first index in [0, n) whose cumulative probability exceeds {@code x} (n − 1 if none does). */
+    private static int pick(double[] cdf, double x, int n) {
         int lo = 0;
-        int hi = cdf.length - 1;
+        int hi = n - 1;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
             if (cdf[mid] > x) {

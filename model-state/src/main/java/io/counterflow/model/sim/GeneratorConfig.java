@@ -12,6 +12,9 @@ import java.util.Map;
  * {@code streamSeed}, a later {@code startTs} and another {@code idPrefix} (ids must stay unique).
  */
 public final class GeneratorConfig {
+    /** One day in milliseconds: the unit of every per-day setting. */
+    public static final double DAY_MS = 86_400_000.0;
+
     public final long impressions;
     public final long seed;
     public final long streamSeed;
@@ -34,6 +37,10 @@ public final class GeneratorConfig {
     public final long attributionWindowMs;
     public final boolean numericFeatures;
     public final boolean multiValuedFeatures;
+    public final double cvrDriftAmplitude;
+    public final double cvrDriftPeriodDays;
+    public final double popularityShiftPerDay;
+    public final double newItemsPerDay;
 
     private GeneratorConfig(Builder b) {
         impressions = b.impressions;
@@ -58,6 +65,10 @@ public final class GeneratorConfig {
         attributionWindowMs = b.attributionWindowMs;
         numericFeatures = b.numericFeatures;
         multiValuedFeatures = b.multiValuedFeatures;
+        cvrDriftAmplitude = b.cvrDriftAmplitude;
+        cvrDriftPeriodDays = b.cvrDriftPeriodDays;
+        popularityShiftPerDay = b.popularityShiftPerDay;
+        newItemsPerDay = b.newItemsPerDay;
     }
 
     /** A builder holding the defaults. */
@@ -95,6 +106,10 @@ public final class GeneratorConfig {
         b.attributionWindowMs = attributionWindowMs;
         b.numericFeatures = numericFeatures;
         b.multiValuedFeatures = multiValuedFeatures;
+        b.cvrDriftAmplitude = cvrDriftAmplitude;
+        b.cvrDriftPeriodDays = cvrDriftPeriodDays;
+        b.popularityShiftPerDay = popularityShiftPerDay;
+        b.newItemsPerDay = newItemsPerDay;
         return b;
     }
 
@@ -123,12 +138,36 @@ public final class GeneratorConfig {
         m.put("attributionWindowMs", attributionWindowMs);
         m.put("numericFeatures", numericFeatures);
         m.put("multiValuedFeatures", multiValuedFeatures);
+        m.put("cvrDriftAmplitude", cvrDriftAmplitude);
+        m.put("cvrDriftPeriodDays", cvrDriftPeriodDays);
+        m.put("popularityShiftPerDay", popularityShiftPerDay);
+        m.put("newItemsPerDay", newItemsPerDay);
         return m;
     }
 
     @Override
     public String toString() {
         return "GeneratorConfig" + toMap();
+    }
+
+    /** Whether any drift setting is on (the world moves). */
+    public boolean drifts() {
+        return cvrDriftAmplitude > 0 || popularityShiftPerDay > 0 || newItemsPerDay > 0;
+    }
+
+    /**
+     * P(conversion delay after the click ≤ ms) under the configured mixture: f·Φ((ln ms − ln m_fast)/σ) +
+     * (1 − f)·Φ((ln ms − ln m_slow)/σ), before the 1 ms floor and any window.
+     */
+    public double conversionDelayCdf(double ms) {
+        double f = conversionFastFraction;
+        return f * Lognormal.cdf(ms, conversionFastMedianMs, conversionDelaySigma)
+                + (1 - f) * Lognormal.cdf(ms, conversionSlowMedianMs, conversionDelaySigma);
+    }
+
+    /** The p-quantile of the configured conversion delay, ms (p in (0, 1)), by bisection on its CDF. */
+    public double conversionDelayQuantileMs(double p) {
+        return Lognormal.quantile(this::conversionDelayCdf, p);
     }
 
     /** Mutable settings with their defaults; {@link #build()} validates. */
@@ -155,6 +194,10 @@ public final class GeneratorConfig {
         private long attributionWindowMs = 7 * 24 * 3_600_000L;
         private boolean numericFeatures = true;
         private boolean multiValuedFeatures = true;
+        private double cvrDriftAmplitude = 0;
+        private double cvrDriftPeriodDays = 14;
+        private double popularityShiftPerDay = 0;
+        private double newItemsPerDay = 0;
 
         private Builder() {}
 
@@ -242,7 +285,12 @@ public final class GeneratorConfig {
             return this;
         }
 
-        /** Share of conversions drawn from the fast delay component, in [0, 1]. */
+        /**
+         * Share of conversions drawn from the fast delay component, in [0, 1]. The conversion delay after the
+         * click is lognormal, median {@code conversionFastMedianMs} with this probability, else
+         * {@code conversionSlowMedianMs}, both with spread {@code conversionDelaySigma}; see
+         * {@link #conversionDelayLognormal} and {@link #conversionDelayShareAfterOneDay} for a single lognormal.
+         */
         public Builder conversionFastFraction(double v) {
             conversionFastFraction = v;
             return this;
@@ -272,7 +320,11 @@ public final class GeneratorConfig {
             return this;
         }
 
-        /** A conversion counts when at most this long after its click, ms (> 0). */
+        /**
+         * A conversion counts when at most this long after its click, ms (> 0), inclusive, as the label join's
+         * {@code counterflow.join.attribution-window}: a later conversion is still emitted as an event (the
+         * join dead-letters it as {@code CONVERSION_OUTSIDE_WINDOW}) but its sample is labeled conversion = 0.
+         */
         public Builder attributionWindowMs(long v) {
             attributionWindowMs = v;
             return this;
@@ -288,6 +340,68 @@ public final class GeneratorConfig {
         public Builder multiValuedFeatures(boolean v) {
             multiValuedFeatures = v;
             return this;
+        }
+
+        /**
+         * Amplitude, in logit units, of each item's conversion drift: {@code logit q} gains
+         * {@code cvrDriftAmplitude · sin(2π · t / cvrDriftPeriodDays + φ(item))}, t in days since {@code startTs},
+         * φ a per-item phase fixed by {@code seed}. In [0, 3]; 0 (the default) is a world that does not move.
+         */
+        public Builder cvrDriftAmplitude(double v) {
+            cvrDriftAmplitude = v;
+            return this;
+        }
+
+        /** Period of the conversion drift, in days (> 0; used only when {@code cvrDriftAmplitude} > 0). */
+        public Builder cvrDriftPeriodDays(double v) {
+            cvrDriftPeriodDays = v;
+            return this;
+        }
+
+        /**
+         * Share of the catalogue by which the Zipf popularity ranking rotates per day, in [0, 1]: the item at
+         * rank k + s(t) takes rank k, s(t) = ⌊popularityShiftPerDay · t · items(t)⌋ (t in days). 0: fixed ranking.
+         */
+        public Builder popularityShiftPerDay(double v) {
+            popularityShiftPerDay = v;
+            return this;
+        }
+
+        /**
+         * Rate of new items per day (a Poisson process from {@code startTs}), in [0, 1e6]. A new item is drawn
+         * from the same prior as the initial ones, gets the next id ({@code i<items>}, {@code i<items+1>}, …), joins
+         * its category's pool and takes a uniformly random popularity rank (the item there moves to the tail).
+         */
+        public Builder newItemsPerDay(double v) {
+            newItemsPerDay = v;
+            return this;
+        }
+
+        /**
+         * A single lognormal conversion delay after the click: median {@code medianMs}, log-scale spread
+         * {@code sigma} (the mixture's fast component alone: {@code conversionFastFraction} = 1).
+         */
+        public Builder conversionDelayLognormal(double medianMs, double sigma) {
+            conversionFastFraction = 1;
+            conversionFastMedianMs = medianMs;
+            conversionDelaySigma = sigma;
+            return this;
+        }
+
+        /**
+         * A single lognormal conversion delay with median {@code medianMs} and the given share of conversions
+         * later than one day after the click: σ = ln(1 day / median) / Φ⁻¹(1 − share). The share must be in
+         * (0, 0.5) when the median is below one day, and σ must come out in (0, 5].
+         */
+        public Builder conversionDelayShareAfterOneDay(double medianMs, double shareAfterOneDay) {
+            check(medianMs > 0 && medianMs < DAY_MS, "conversion delay median must be in (0, 1 day) to set the "
+                    + "share after one day, was " + medianMs + " ms");
+            check(shareAfterOneDay > 0 && shareAfterOneDay < 0.5,
+                    "conversion share after one day must be in (0, 0.5), was " + shareAfterOneDay);
+            double sigma = Math.log(DAY_MS / medianMs) / Lognormal.inverseNormalCdf(1 - shareAfterOneDay);
+            check(sigma <= 5, "conversion share after one day " + shareAfterOneDay + " with median " + medianMs
+                    + " ms needs sigma " + sigma + ", more than 5");
+            return conversionDelayLognormal(medianMs, sigma);
         }
 
         /** Validates every setting and builds the configuration. */
@@ -318,6 +432,18 @@ public final class GeneratorConfig {
                     "conversionDelaySigma must be in [0, 5], was " + conversionDelaySigma);
             check(clickWindowMs > 0, "clickWindowMs must be > 0, was " + clickWindowMs);
             check(attributionWindowMs > 0, "attributionWindowMs must be > 0, was " + attributionWindowMs);
+            check(cvrDriftAmplitude >= 0 && cvrDriftAmplitude <= 3,
+                    "cvrDriftAmplitude must be in [0, 3], was " + cvrDriftAmplitude);
+            check(cvrDriftPeriodDays > 0 && cvrDriftPeriodDays <= 1e6,
+                    "cvrDriftPeriodDays must be in (0, 1e6], was " + cvrDriftPeriodDays);
+            check(popularityShiftPerDay >= 0 && popularityShiftPerDay <= 1,
+                    "popularityShiftPerDay must be in [0, 1], was " + popularityShiftPerDay);
+            check(newItemsPerDay >= 0 && newItemsPerDay <= 1e6,
+                    "newItemsPerDay must be in [0, 1e6], was " + newItemsPerDay);
+            double expectedNewItems = newItemsPerDay * impressions * meanInterArrivalMs / DAY_MS;
+            check((items + 1.2 * expectedNewItems + 100) * latentDim <= 50_000_000L || newItemsPerDay == 0,
+                    "newItemsPerDay must keep (items + new items) * latentDim <= 50,000,000 (memory), expected "
+                            + (long) expectedNewItems + " new items");
             check(impressions * meanInterArrivalMs < 1e15,
                     "impressions * meanInterArrivalMs must stay below 1e15 ms (about 30,000 years), was "
                             + impressions * meanInterArrivalMs);
