@@ -1,5 +1,6 @@
 package io.counterflow.model.feature;
 
+import io.counterflow.model.data.Emission;
 import io.counterflow.model.data.Features;
 import io.counterflow.model.data.LabeledSample;
 import java.util.HashMap;
@@ -122,6 +123,8 @@ public final class BatchEncoder {
             Features f = s.features;
             out.click[i] = s.click;
             out.conversion[i] = s.conversion;
+            out.impressionWeight[i] = s.emission == null || s.emission == Emission.FINAL || s.emission == Emission.FIRST ? 1f : 0f;
+            out.labelWeight[i] = 1f;
             if (s.truth != null) {
                 out.truthCvr[i] = (float) s.truth.cvr;
                 out.truthCtr[i] = (float) s.truth.ctr;

@@ -34,6 +34,17 @@ public final class EncodedBatch {
     /** True click propensity p(x) when the data carry it (the oracle-propensity diagnostic only). */
     public final float[] truthCtr;
     public boolean hasTruth;
+    /**
+     * Per row: the weight of the terms that do not depend on the conversion label (L_CTR and the like): 1 for an
+     * impression's FINAL or FIRST row, 0 for its later copies, so every impression has one CTR term.
+     */
+    public final float[] impressionWeight;
+    /**
+     * Per row: the weight of the terms that depend on the (possibly provisional) labels: 1 for final labels;
+     * a delayed-feedback importance weight for a clicked row of an early-emitting policy (set by the trainer's
+     * {@link io.counterflow.model.feedback.FeedbackCorrection}).
+     */
+    public final float[] labelWeight;
 
     /** Distinct table rows touched by this batch, in order of first occurrence. */
     public int[] uniqueRows;
@@ -55,6 +66,10 @@ public final class EncodedBatch {
         this.conversion = new float[capacity];
         this.truthCvr = new float[capacity];
         this.truthCtr = new float[capacity];
+        this.impressionWeight = new float[capacity];
+        this.labelWeight = new float[capacity];
+        java.util.Arrays.fill(impressionWeight, 1f);
+        java.util.Arrays.fill(labelWeight, 1f);
         this.uniqueRows = new int[Math.max(16, capacity * (catFields + multiFields * 4))];
     }
 

@@ -12,6 +12,12 @@ import org.apache.flink.ml.param.Param;
  * of the subclass ({@link #risk}), the propensity's gradient and diagnostics for propensity-weighted objectives,
  * and the finiteness check. Notation: o click, r conversion, ô = σ(z_ctr), r̂ = σ(z_cvr), δ = BCE(r, r̂),
  * ô_c = clip(ô, ε, 1−ε), D the batch, O its clicked part, N the rest.
+ *
+ * <p>Row weights (docs/delayed-feedback.md): a_i = {@code impressionWeight} weighs the terms that do not depend on
+ * the conversion label (1 for an impression's first row, 0 for its copies), w_i = {@code labelWeight} the terms
+ * that do (a delayed-feedback importance weight on clicked rows; 1 for final labels). "mean_D" is Σ_D a_i·(…)/A
+ * or Σ_D w_i·(…)/A with A = Σ_D a_i, the impressions in the batch; click-space means are Σ_O w_i·(…)/Σ_O w_i. With
+ * every weight 1 (offline data, policy wait) these are the plain means.
  */
 public abstract class AbstractObjective implements Objective {
     protected static final int CTR = Head.CTR.ordinal();
@@ -33,6 +39,10 @@ public abstract class AbstractObjective implements Objective {
     protected double[] weight = new double[0];
     /** ∂L/∂ô_c per sample, accumulated by the risk; reaches z_ctr only where allowed. */
     protected double[] dPropensity = new double[0];
+    /** The batch's row weights a_i and w_i, and A = Σ a_i (the batch's impressions; n when no row has a CTR term). */
+    protected float[] impressionWeight;
+    protected float[] labelWeight;
+    protected double impressions;
 
     /**
      * @param extraHeads heads beyond CTR and CVR
@@ -94,14 +104,22 @@ public abstract class AbstractObjective implements Objective {
         boolean main = phase.trainsMain();
         float[] zo = z[CTR];
         float[] dzo = dz[CTR];
-        double invN = 1.0 / n;
+        impressionWeight = b.impressionWeight;
+        labelWeight = b.labelWeight;
+        double a = 0;
+        for (int i = 0; i < n; i++) {
+            a += impressionWeight[i];
+        }
+        impressions = a > 0 ? a : n;
+        double invN = 1.0 / impressions;
         double lctr = 0;
         for (int i = 0; i < n; i++) {
             double zi = zo[i];
             double o = b.click[i];
-            lctr += bceLogit(o, zi);
+            double ai = impressionWeight[i];
+            lctr += ai * bceLogit(o, zi);
             if (main) {
-                dzo[i] = (float) ((sigmoid(zi) - o) * invN);
+                dzo[i] = (float) (ai * (sigmoid(zi) - o) * invN);
             }
         }
         out.ctr = lctr * invN;
@@ -140,63 +158,77 @@ public abstract class AbstractObjective implements Objective {
         return softplus(z) - y * z;
     }
 
-    /** w·mean_O BCE(r, r̂); returns the weighted term. */
-    protected static double clickSpaceBce(float[] zr, EncodedBatch b, float[] dzr, int clicks, double w,
-            boolean main) {
-        if (clicks == 0) {
+    /** Σ_O w_i over the clicked rows. */
+    protected final double clickedWeight(EncodedBatch b) {
+        double s = 0;
+        for (int i = 0; i < b.n; i++) {
+            if (b.click[i] > 0.5f) {
+                s += labelWeight[i];
+            }
+        }
+        return s;
+    }
+
+    /** c·mean_O BCE(r, r̂) = c·Σ_O w_i·δ_i / Σ_O w_i; returns the weighted term. */
+    protected final double clickSpaceBce(float[] zr, EncodedBatch b, float[] dzr, double c, boolean main) {
+        double sw = clickedWeight(b);
+        if (sw == 0) {
             return 0;
         }
-        double inv = 1.0 / clicks;
+        double inv = 1.0 / sw;
         double sum = 0;
         for (int i = 0; i < b.n; i++) {
             if (b.click[i] > 0.5f) {
                 double z = zr[i];
                 double r = b.conversion[i];
-                sum += bceLogit(r, z);
+                double wi = labelWeight[i];
+                sum += wi * bceLogit(r, z);
                 if (main) {
-                    dzr[i] = (float) (dzr[i] + w * inv * (sigmoid(z) - r));
+                    dzr[i] = (float) (dzr[i] + c * wi * inv * (sigmoid(z) - r));
                 }
             }
         }
-        return w * sum * inv;
+        return c * sum * inv;
     }
 
-    /** w·mean_D BCE(r, r̂). */
-    protected static double entireSpaceBce(float[] zr, EncodedBatch b, float[] dzr, double w, boolean main) {
-        double inv = 1.0 / b.n;
+    /** c·mean_D BCE(r, r̂) = c·Σ_D w_i·BCE / A. */
+    protected final double entireSpaceBce(float[] zr, EncodedBatch b, float[] dzr, double c, boolean main) {
+        double inv = 1.0 / impressions;
         double sum = 0;
         for (int i = 0; i < b.n; i++) {
             double z = zr[i];
             double r = b.conversion[i];
-            sum += bceLogit(r, z);
+            double wi = labelWeight[i];
+            sum += wi * bceLogit(r, z);
             if (main) {
-                dzr[i] = (float) (dzr[i] + w * inv * (sigmoid(z) - r));
+                dzr[i] = (float) (dzr[i] + c * wi * inv * (sigmoid(z) - r));
             }
         }
-        return w * sum * inv;
+        return c * sum * inv;
     }
 
     /**
-     * w·mean_D BCE(o·r, ô·r̂), from logits: log t = −softplus(−z_o) − softplus(−z_r), log(1 − t) =
-     * log(−expm1(log t)); ∂/∂log t = −y + (1−y)·t/(1−t), ∂log t/∂z = 1 − σ(z).
+     * w·mean_D BCE(o·r, ô·r̂) = w·Σ_D w_i·BCE / A, from logits: log t = −softplus(−z_o) − softplus(−z_r),
+     * log(1 − t) = log(−expm1(log t)); ∂/∂log t = −y + (1−y)·t/(1−t), ∂log t/∂z = 1 − σ(z).
      */
-    protected static double ctcvr(float[] zo, float[] zr, EncodedBatch b, float[] dzo, float[] dzr, double w,
+    protected final double ctcvr(float[] zo, float[] zr, EncodedBatch b, float[] dzo, float[] dzr, double w,
             boolean main) {
         if (w == 0) {
             return 0;
         }
-        double inv = 1.0 / b.n;
+        double inv = 1.0 / impressions;
         double sum = 0;
         for (int i = 0; i < b.n; i++) {
             double a = zo[i];
             double c = zr[i];
             double y = b.click[i] * b.conversion[i];
+            double wi = labelWeight[i];
             double lt = Math.min(-softplus(-a) - softplus(-c), MAX_LOG_T);
             double l1mt = Math.log(-Math.expm1(lt));
-            sum += -(y * lt + (1 - y) * l1mt);
+            sum += -wi * (y * lt + (1 - y) * l1mt);
             if (main) {
                 double t = Math.exp(lt);
-                double g = w * inv * (-y + (1 - y) * t / (1 - t));
+                double g = w * wi * inv * (-y + (1 - y) * t / (1 - t));
                 dzo[i] = (float) (dzo[i] + g * sigmoid(-a));
                 dzr[i] = (float) (dzr[i] + g * sigmoid(-c));
             }

@@ -86,11 +86,12 @@ public final class DcmtObjective extends AbstractObjective {
         double sv = 0;
         for (int i = 0; i < n; i++) {
             double p = weighted ? propensity.clipped(zo, b, i) : 0.5;
+            // weight = w_i·u_i: the row weight times the propensity weight (u = 1/ô_c on O, 1/(1−ô_c) on N).
             if (b.click[i] > 0.5f) {
-                weight[i] = weighted ? 1.0 / p : 1.0;
+                weight[i] = labelWeight[i] * (weighted ? 1.0 / p : 1.0);
                 su += weight[i];
             } else {
-                weight[i] = weighted ? 1.0 / (1 - p) : 1.0;
+                weight[i] = labelWeight[i] * (weighted ? 1.0 / (1 - p) : 1.0);
                 sv += weight[i];
             }
         }
@@ -111,36 +112,40 @@ public final class DcmtObjective extends AbstractObjective {
         fn = sv == 0 ? 0 : fn / sv;
         double wc = wCvr;
         out.cvr = wc * (fo + fn);
-        double invN = 1.0 / n;
+        double invN = 1.0 / impressions;
         double reg = 0;
         for (int i = 0; i < n; i++) {
             double r = b.conversion[i];
             double p1 = sigmoid(zr[i]);
             double p2 = sigmoid(zc[i]);
+            double wi = labelWeight[i];
             if (b.click[i] > 0.5f) {
-                double u = weight[i];
+                double wu = weight[i];
                 if (main) {
-                    dzr[i] = (float) (dzr[i] + wc * u / su * (p1 - r));
+                    dzr[i] = (float) (dzr[i] + wc * wu / su * (p1 - r));
                 }
                 if (weighted) {
-                    // ∂F⁺/∂u_i = (δ_i − F⁺)/Σu, ∂u/∂ô_c = −u².
-                    dPropensity[i] += wc * (delta[i] - fo) / su * (-u * u);
+                    // ∂F⁺/∂u_i = w_i(δ_i − F⁺)/Σwu, ∂u/∂ô_c = −u².
+                    double u = 1.0 / propensity.clipped(zo, b, i);
+                    dPropensity[i] += wc * wi * (delta[i] - fo) / su * (-u * u);
                 }
             } else {
-                double v = weight[i];
+                double wv = weight[i];
                 double target = counterfactual ? 1 - r : r;
                 if (main) {
-                    dzc[i] = (float) (dzc[i] + wc * v / sv * (p2 - target));
+                    dzc[i] = (float) (dzc[i] + wc * wv / sv * (p2 - target));
                 }
                 if (weighted) {
-                    // ∂F⁻/∂v_i = (δ_i − F⁻)/Σv, ∂v/∂ô_c = +v².
-                    dPropensity[i] += wc * (delta[i] - fn) / sv * (v * v);
+                    // ∂F⁻/∂v_i = w_i(δ_i − F⁻)/Σwv, ∂v/∂ô_c = +v².
+                    double v = 1.0 / (1 - propensity.clipped(zo, b, i));
+                    dPropensity[i] += wc * wi * (delta[i] - fn) / sv * (v * v);
                 }
             }
             if (counterfactual && lambda1 > 0) {
                 double gap = 1 - (p1 + p2);
-                reg += Math.abs(gap);
-                double g = -Math.signum(gap) * lambda1 * invN * wc;
+                double ai = impressionWeight[i];
+                reg += ai * Math.abs(gap);
+                double g = -Math.signum(gap) * lambda1 * ai * invN * wc;
                 if (g != 0 && main) {
                     dzr[i] = (float) (dzr[i] + g * p1 * (1 - p1));
                     dzc[i] = (float) (dzc[i] + g * p2 * (1 - p2));

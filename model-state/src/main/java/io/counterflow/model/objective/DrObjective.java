@@ -12,7 +12,8 @@ import org.apache.flink.ml.param.StringParam;
 /**
  * Doubly robust. {@code escm2-dr} (ESCM² Eq. 22–24, 27): L = L_CTR + λc·R_DR + λg·L_CTCVR; {@code mtl-dr}:
  * L = L_CTR + λc·R_DR. With the imputed error δ̂ = softplus(z_imp) ≥ 0 and e = δ − δ̂:
- * R_err = mean_D[δ̂ + o·e/ô_c] (Eq. 22), R_imp = mean_D[o·e²/ô_c] (Eq. 23), R_DR = R_err + R_imp;
+ * R_err = mean_D[δ̂ + o·e/ô_c] (Eq. 22), R_imp = mean_D[o·e²/ô_c] (Eq. 23), R_DR = R_err + R_imp (δ̂'s mean
+ * weighted by a, the o-terms by w; see {@link AbstractObjective});
  * self-normalised: the o/ô_c sums are divided by Σ o/ô_c instead of |D|.
  *
  * <p>Gradient into the CVR tower: by default ({@link #IMPUTATION_GRADIENT_TO_CVR} false) δ is detached in
@@ -81,25 +82,26 @@ public final class DrObjective extends AbstractObjective {
         float[] dzi = dz[IMP];
         double w = lambdaC;
         int n = b.n;
-        double invN = 1.0 / n;
+        double invN = 1.0 / impressions;
         double bsum = 0;
         double sumImp = 0;
         double sumErr = 0;
         double sumSq = 0;
         for (int i = 0; i < n; i++) {
             double dh = softplus(zi[i]);
-            sumImp += dh;
+            sumImp += impressionWeight[i] * dh;
             if (b.click[i] > 0.5f) {
                 double u = 1.0 / propensity.clipped(zo, b, i);
                 double e = bceLogit(b.conversion[i], zr[i]) - dh;
+                double wu = labelWeight[i] * u;
                 weight[i] = u;
                 delta[i] = e;
-                bsum += u;
-                sumErr += e * u;
-                sumSq += e * e * u;
+                bsum += wu;
+                sumErr += e * wu;
+                sumSq += e * e * wu;
             }
         }
-        double norm = selfNormalised ? (bsum == 0 ? 1 : bsum) : n;
+        double norm = selfNormalised ? (bsum == 0 ? 1 : bsum) : impressions;
         out.cvr = w * (sumImp * invN + sumErr / norm);
         out.imputation = w * (sumSq / norm);
         boolean toCvr = phase.trainsMain();
@@ -107,18 +109,19 @@ public final class DrObjective extends AbstractObjective {
         boolean impOnly = !toCvr;
         double c = (sumErr + sumSq) / norm;
         for (int i = 0; i < n; i++) {
-            double dImp = impOnly ? 0 : invN; // ∂R_err/∂δ̂ from the mean_D δ̂ term
+            double dImp = impOnly ? 0 : impressionWeight[i] * invN; // ∂R_err/∂δ̂ from the mean_D δ̂ term
             if (b.click[i] > 0.5f) {
                 double u = weight[i];
+                double wi = labelWeight[i];
                 double e = delta[i];
                 if (toCvr) {
-                    double dDelta = u / norm * (1 + (toCvrThroughImputation ? 2 * e : 0));
+                    double dDelta = wi * u / norm * (1 + (toCvrThroughImputation ? 2 * e : 0));
                     dzr[i] = (float) (dzr[i] + w * dDelta * (sigmoid(zr[i]) - b.conversion[i]));
-                    // ∂R/∂u = o(e + e²)/norm, self-normalised: o(e + e² − C)/norm with C = Σo(e+e²)u/norm.
-                    double dRdu = selfNormalised ? (e + e * e - c) / norm : (e + e * e) / norm;
+                    // ∂R/∂u = w·o(e + e²)/norm, self-normalised: w·o(e + e² − C)/norm, C = Σ w·o(e+e²)u/norm.
+                    double dRdu = wi * (selfNormalised ? (e + e * e - c) / norm : (e + e * e) / norm);
                     dPropensity[i] += w * dRdu * (-u * u);
                 }
-                dImp += impOnly ? -2 * e * u / norm : -u / norm * (1 + 2 * e);
+                dImp += impOnly ? -2 * e * wi * u / norm : -wi * u / norm * (1 + 2 * e);
             }
             if (toImp) {
                 dzi[i] = (float) (w * dImp * sigmoid(zi[i]));

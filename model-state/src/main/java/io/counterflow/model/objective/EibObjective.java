@@ -38,23 +38,25 @@ public final class EibObjective extends AbstractObjective {
         float[] dzr = dz[CVR];
         float[] dzi = dz[IMP];
         int n = b.n;
-        double invN = 1.0 / n;
-        double invO = out.clicks == 0 ? 0 : 1.0 / out.clicks;
+        double invN = 1.0 / impressions;
+        double sw = clickedWeight(b);
+        double invO = sw == 0 ? 0 : 1.0 / sw;
         double risk = 0;
         double fit = 0;
         for (int i = 0; i < n; i++) {
             double zc = zr[i];
             double rhat = sigmoid(zc);
+            double wi = labelWeight[i];
             if (b.click[i] > 0.5f) {
                 double r = b.conversion[i];
-                risk += bceLogit(r, zc);
-                dzr[i] = (float) (dzr[i] + invN * (rhat - r));
-                fit += bceLogit(r, zi[i]);
-                dzi[i] = (float) (invO * (sigmoid(zi[i]) - r));
+                risk += wi * bceLogit(r, zc);
+                dzr[i] = (float) (dzr[i] + wi * invN * (rhat - r));
+                fit += wi * bceLogit(r, zi[i]);
+                dzi[i] = (float) (wi * invO * (sigmoid(zi[i]) - r));
             } else {
                 double rt = frozenImputed != null ? frozenImputed[i] : sigmoid(zi[i]);
-                risk += bceLogit(rt, zc);
-                dzr[i] = (float) (dzr[i] + invN * (rhat - rt));
+                risk += wi * bceLogit(rt, zc);
+                dzr[i] = (float) (dzr[i] + wi * invN * (rhat - rt));
             }
         }
         out.cvr = risk * invN;

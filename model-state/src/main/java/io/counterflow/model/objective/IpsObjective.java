@@ -11,8 +11,8 @@ import org.apache.flink.ml.param.StringParam;
 
 /**
  * Inverse propensity scoring. {@code escm2-ips} (ESCM² Eq. 15, 27): L = L_CTR + λc·R_IPS + λg·L_CTCVR;
- * {@code mtl-ips}: L = L_CTR + λc·R_IPS. Plain: R_IPS = (1/|D|)·Σ_D o·δ/ô_c; self-normalised (SNIPS):
- * R_IPS = Σ o·δ/ô_c / Σ o/ô_c. ∂R/∂u with u = 1/ô_c is δ/|D| (plain) or (δ − R)/Σu (self-normalised), and
+ * {@code mtl-ips}: L = L_CTR + λc·R_IPS. Plain: R_IPS = (1/A)·Σ_D w·o·δ/ô_c; self-normalised (SNIPS):
+ * R_IPS = Σ w·o·δ/ô_c / Σ w·o/ô_c (row weights w, A: see {@link AbstractObjective}). ∂R/∂u with u = 1/ô_c is δ/|D| (plain) or (δ − R)/Σu (self-normalised), and
  * ∂u/∂ô_c = −u²; that path reaches z_ctr only with ctr-gradient-from-cvr.
  */
 public final class IpsObjective extends AbstractObjective {
@@ -53,23 +53,25 @@ public final class IpsObjective extends AbstractObjective {
             if (b.click[i] > 0.5f) {
                 double u = 1.0 / propensity.clipped(zo, b, i);
                 double d = bceLogit(b.conversion[i], zr[i]);
+                double wu = labelWeight[i] * u;
                 weight[i] = u;
                 delta[i] = d;
-                a += d * u;
-                bsum += u;
+                a += d * wu;
+                bsum += wu;
             }
         }
         if (bsum > 0) {
             double w = lambdaC;
-            double norm = selfNormalised ? bsum : n;
+            double norm = selfNormalised ? bsum : impressions;
             double r = a / norm;
             for (int i = 0; i < n; i++) {
                 if (b.click[i] > 0.5f) {
                     double u = weight[i];
+                    double wi = labelWeight[i];
                     if (main) {
-                        dzr[i] = (float) (dzr[i] + w * u / norm * (sigmoid(zr[i]) - b.conversion[i]));
+                        dzr[i] = (float) (dzr[i] + w * wi * u / norm * (sigmoid(zr[i]) - b.conversion[i]));
                     }
-                    double dRdu = selfNormalised ? (delta[i] - r) / norm : delta[i] / norm;
+                    double dRdu = wi * (selfNormalised ? (delta[i] - r) / norm : delta[i] / norm);
                     dPropensity[i] += w * dRdu * (-u * u);
                 }
             }

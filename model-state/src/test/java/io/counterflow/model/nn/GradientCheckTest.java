@@ -44,6 +44,10 @@ class GradientCheckTest {
         }
         l.add(Arguments.of("escm2-ips-self-normalised", "shared-bottom"));
         l.add(Arguments.of("escm2-dr-self-normalised", "mmoe"));
+        // Delayed-feedback row weights (copies without a CTR term, importance-weighted labels): every objective.
+        for (String k : Objectives.names()) {
+            l.add(Arguments.of(k + "-weighted", "shared-bottom"));
+        }
         return l.stream();
     }
 
@@ -53,8 +57,10 @@ class GradientCheckTest {
         if (System.getenv("GRADCHECK_DEBUG") != null) {
             System.err.println("== " + objective + " / " + extractor);
         }
-        boolean sn = objective.endsWith("-self-normalised");
-        String name = sn ? objective.substring(0, objective.length() - "-self-normalised".length()) : objective;
+        boolean weighted = objective.endsWith("-weighted");
+        String base = weighted ? objective.substring(0, objective.length() - "-weighted".length()) : objective;
+        boolean sn = base.endsWith("-self-normalised");
+        String name = sn ? base.substring(0, base.length() - "-self-normalised".length()) : base;
         Settings s = TinyData.tinySettings(name, extractor);
         // The true gradient: nothing stopped, no clipping in range, so finite differences see the same function.
         s.set(Propensity.CTR_GRADIENT_FROM_CVR, true);
@@ -71,6 +77,15 @@ class GradientCheckTest {
                 CvrModel model = new CvrModel(s, TinyData.space(s), be, 32)) {
             BatchEncoder enc = new BatchEncoder(model.featureSpace());
             EncodedBatch b = TinyData.encode(enc, TinyData.samples(24, 3));
+            if (weighted) {
+                SplittableRandom wr = new SplittableRandom(17);
+                for (int i = 0; i < b.n; i++) {
+                    if (b.click[i] > 0.5f) {
+                        b.labelWeight[i] = (float) (0.2 + 1.6 * wr.nextDouble());
+                        b.impressionWeight[i] = i % 4 == 0 ? 0f : 1f;
+                    }
+                }
+            }
             boolean eib = model.objectiveName().equals("mtl-eib");
             // General position: zero biases put ReLU pre-activations exactly on the kink (a unit fed by dead
             // units has pre-activation = bias), where finite differences are meaningless; positive biases also
