@@ -100,8 +100,60 @@ public final class OfflineTrainer {
         if (head.isEmpty()) {
             throw new IllegalArgumentException(samples + ": no valid samples to infer the feature space from");
         }
+        warnNumberLikeCategoricals(head);
         return FeatureSpace.infer(head, settings.get(Settings.EMBEDDING_DIM), settings.get(Settings.BUCKETS),
                 settings.get(Settings.TABLE_PER_FIELD), settings.get(Settings.HASH_SEED));
+    }
+
+    /**
+     * Warns about categorical fields whose values are all numbers and mostly distinct (e.g. a spend amount in a CSV
+     * column not named in --numeric): each value gets its own embedding row, seen about once per epoch, which the
+     * towers memorise (docs/weak-signal.md: held-out AUC falls after a few epochs). Only fields with a fractional
+     * value count: label-encoded integer ids (Ali-CCP's) are categorical on purpose.
+     */
+    private void warnNumberLikeCategoricals(List<Features> head) {
+        if (head.size() < 1000) {
+            return;
+        }
+        java.util.Map<String, Set<String>> distinct = new java.util.LinkedHashMap<>();
+        Set<String> nonNumeric = new java.util.HashSet<>();
+        Set<String> fractional = new java.util.HashSet<>();
+        for (Features f : head) {
+            for (int k = 0; k < f.catNames.length; k++) {
+                String name = f.catNames[k];
+                if (nonNumeric.contains(name)) {
+                    continue;
+                }
+                if (!isNumber(f.catValues[k])) {
+                    nonNumeric.add(name);
+                    distinct.remove(name);
+                    continue;
+                }
+                distinct.computeIfAbsent(name, x -> new java.util.HashSet<>()).add(f.catValues[k]);
+                if (Double.parseDouble(f.catValues[k]) != Math.rint(Double.parseDouble(f.catValues[k]))) {
+                    fractional.add(name);
+                }
+            }
+        }
+        for (java.util.Map.Entry<String, Set<String>> e : distinct.entrySet()) {
+            if (fractional.contains(e.getKey()) && e.getValue().size() * 5L > head.size()) {
+                out.printf(Locale.ROOT, "warning: categorical field '%s' has %,d distinct values in the first %,d "
+                        + "samples, all numbers: each value is its own embedding row, which the model memorises; if "
+                        + "it is a quantity, pass --numeric %s%n", e.getKey(), e.getValue().size(), head.size(),
+                        e.getKey());
+            }
+        }
+    }
+
+    private static boolean isNumber(String v) {
+        if (v.isEmpty()) {
+            return false;
+        }
+        try {
+            return Double.isFinite(Double.parseDouble(v));
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     /** Trains for the given epochs; evaluates on validation (may be null) after each epoch. */
