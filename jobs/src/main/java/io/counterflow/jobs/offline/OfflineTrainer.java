@@ -28,6 +28,12 @@ import java.util.Set;
  * Trains a model on a samples file for a number of epochs, in file order (the order an online learner sees),
  * re-reading the file each epoch so memory stays constant. The feature space is inferred from the first
  * {@value #SCHEMA_SAMPLE} samples; numeric statistics are accumulated during the first epoch only.
+ *
+ * <p>With a validation file, every epoch is evaluated on it and the best epoch by the {@link SelectMetric} is kept:
+ * its parameters (and numeric statistics and counters) are copied to the host when it improves on the best so far,
+ * and restored into the model after the last epoch, so the model {@link #train} returns is the kept epoch's. With
+ * a patience P ≥ 1, training stops after P epochs in a row without improvement. Memory: one host copy of the
+ * parameters (the embedding table dominates: buckets × embedding-dim floats).
  */
 public final class OfflineTrainer {
     public static final int SCHEMA_SAMPLE = 10_000;
@@ -37,9 +43,19 @@ public final class OfflineTrainer {
     private final int batchSize;
     private final Set<String> numericColumns;
     private final PrintStream out;
+    private SelectMetric selectMetric = SelectMetric.CTCVR_LOGLOSS;
+    private int patience;
 
-    /** Per-epoch results (validation metrics when a validation file was given). */
+    /** Per-epoch results (validation metrics when a validation file was given), epoch 1 first. */
     public final List<EvaluationResult> epochResults = new ArrayList<>();
+    /** The selection metric's value per validated epoch (epoch 1 first). */
+    public final List<Double> epochMetric = new ArrayList<>();
+    /** The epoch whose parameters the returned model holds (1-based; the last epoch run without validation). */
+    public int keptEpoch;
+    /** Epochs actually run (fewer than requested when patience stopped training). */
+    public int epochsRun;
+    /** Whether patience stopped training before the requested epochs. */
+    public boolean stoppedEarly;
     /** Samples/s of the last epoch, parsing included. */
     public double lastEpochSamplesPerSecond;
     public BadInputReport lastReport;
@@ -51,6 +67,27 @@ public final class OfflineTrainer {
         this.batchSize = batchSize;
         this.numericColumns = numericColumns;
         this.out = out;
+    }
+
+    /**
+     * The metric that picks the kept epoch ({@link SelectMetric#LAST}: the last one) and the patience: stop after
+     * this many epochs in a row without improvement (0: never stop early).
+     */
+    public OfflineTrainer select(SelectMetric metric, int patience) {
+        if (patience < 0) {
+            throw new IllegalArgumentException("--patience must be >= 0 (0: never stop early), not " + patience);
+        }
+        if (metric == SelectMetric.LAST && patience > 0) {
+            throw new IllegalArgumentException("--patience needs a --select-metric other than last");
+        }
+        this.selectMetric = metric;
+        this.patience = patience;
+        return this;
+    }
+
+    /** The selection metric in use. */
+    public SelectMetric selectMetric() {
+        return selectMetric;
     }
 
     /** Infers the feature space from the head of the file. */
@@ -65,12 +102,64 @@ public final class OfflineTrainer {
         if (head.isEmpty()) {
             throw new IllegalArgumentException(samples + ": no valid samples to infer the feature space from");
         }
+        warnNumberLikeCategoricals(head);
         return FeatureSpace.infer(head, settings.get(Settings.EMBEDDING_DIM), settings.get(Settings.BUCKETS),
                 settings.get(Settings.TABLE_PER_FIELD), settings.get(Settings.HASH_SEED));
     }
 
     /** Batches over which the progress line's propensity diagnostics are computed. */
     static final int PROPENSITY_WINDOW = 100;
+
+    /**
+     * Warns about categorical fields whose values are all numbers and mostly distinct (e.g. a spend amount in a CSV
+     * column not named in --numeric): each value gets its own embedding row, seen about once per epoch, which the
+     * towers memorise (docs/weak-signal.md: held-out AUC falls after a few epochs). Only fields with a fractional
+     * value count: label-encoded integer ids (Ali-CCP's) are categorical on purpose.
+     */
+    private void warnNumberLikeCategoricals(List<Features> head) {
+        if (head.size() < 1000) {
+            return;
+        }
+        java.util.Map<String, Set<String>> distinct = new java.util.LinkedHashMap<>();
+        Set<String> nonNumeric = new java.util.HashSet<>();
+        Set<String> fractional = new java.util.HashSet<>();
+        for (Features f : head) {
+            for (int k = 0; k < f.catNames.length; k++) {
+                String name = f.catNames[k];
+                if (nonNumeric.contains(name)) {
+                    continue;
+                }
+                if (!isNumber(f.catValues[k])) {
+                    nonNumeric.add(name);
+                    distinct.remove(name);
+                    continue;
+                }
+                distinct.computeIfAbsent(name, x -> new java.util.HashSet<>()).add(f.catValues[k]);
+                if (Double.parseDouble(f.catValues[k]) != Math.rint(Double.parseDouble(f.catValues[k]))) {
+                    fractional.add(name);
+                }
+            }
+        }
+        for (java.util.Map.Entry<String, Set<String>> e : distinct.entrySet()) {
+            if (fractional.contains(e.getKey()) && e.getValue().size() * 5L > head.size()) {
+                out.printf(Locale.ROOT, "warning: categorical field '%s' has %,d distinct values in the first %,d "
+                        + "samples, all numbers: each value is its own embedding row, which the model memorises; if "
+                        + "it is a quantity, pass --numeric %s%n", e.getKey(), e.getValue().size(), head.size(),
+                        e.getKey());
+            }
+        }
+    }
+
+    private static boolean isNumber(String v) {
+        if (v.isEmpty()) {
+            return false;
+        }
+        try {
+            return Double.isFinite(Double.parseDouble(v));
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
 
     /** Trains for the given epochs; evaluates on validation (may be null) after each epoch. */
     public CvrModel train(Path samples, int epochs, Path validation) throws IOException {
@@ -80,7 +169,15 @@ public final class OfflineTrainer {
         Progress progress = new Progress(out);
         boolean weighted = model.objective().params().contains(Propensity.EPSILON);
         PropensityWindow propensity = new PropensityWindow(PROPENSITY_WINDOW);
-        for (int epoch = 1; epoch <= epochs; epoch++) {
+        epochResults.clear();
+        epochMetric.clear();
+        stoppedEarly = false;
+        keptEpoch = 0;
+        BestEpoch best = null;
+        double bestValue = Double.NaN;
+        int sinceBest = 0;
+        int epoch;
+        for (epoch = 1; epoch <= epochs; epoch++) {
             BadInputReport report = new BadInputReport();
             long t0 = System.nanoTime();
             long n = 0;
@@ -143,11 +240,127 @@ public final class OfflineTrainer {
             }
             if (validation != null) {
                 EvaluationResult res = evaluate(model, validation, numericColumns, null);
+                double vloss = selectMetric == SelectMetric.LOSS ? validationLoss(model, enc, validation) : Double.NaN;
+                double value = selectMetric.value(res, vloss);
                 epochResults.add(res);
+                epochMetric.add(value);
                 out.println("epoch " + epoch + " validation: " + res.toJson());
+                if (selectMetric == SelectMetric.LAST) {
+                    keptEpoch = epoch;
+                } else if (selectMetric.improves(value, bestValue)) {
+                    if (best == null) {
+                        best = new BestEpoch(model);
+                    }
+                    best.capture(model);
+                    bestValue = value;
+                    keptEpoch = epoch;
+                    sinceBest = 0;
+                    out.printf(Locale.ROOT, "epoch %d %s %.6g: best so far%n", epoch, selectMetric.cliName(), value);
+                } else {
+                    sinceBest++;
+                    out.printf(Locale.ROOT, "epoch %d %s %.6g: no improvement on epoch %d (%.6g) for %d epoch%s%n",
+                            epoch, selectMetric.cliName(), value, keptEpoch, bestValue, sinceBest,
+                            sinceBest == 1 ? "" : "s");
+                    if (patience > 0 && sinceBest >= patience && epoch < epochs) {
+                        stoppedEarly = true;
+                        out.printf(Locale.ROOT, "stopping after epoch %d of %d: %s did not improve for %d epoch%s "
+                                + "(--patience %d)%n", epoch, epochs, selectMetric.cliName(), sinceBest,
+                                sinceBest == 1 ? "" : "s", patience);
+                        epoch++;
+                        break;
+                    }
+                }
+            } else {
+                keptEpoch = epoch;
             }
         }
+        epochsRun = epoch - 1;
+        if (validation != null && selectMetric != SelectMetric.LAST && best == null) {
+            out.printf(Locale.ROOT, "%s was undefined (NaN) after every epoch: keeping the last epoch%n",
+                    selectMetric.cliName());
+            keptEpoch = epochsRun;
+            return model;
+        }
+        if (best != null && keptEpoch != epochsRun) {
+            best.restore(model);
+        }
+        if (validation != null && selectMetric != SelectMetric.LAST) {
+            out.printf(Locale.ROOT, "kept epoch %d of %d run: best %s (%.6g)%s%n", keptEpoch, epochsRun,
+                    selectMetric.cliName(), bestValue, keptEpoch == epochsRun ? ", the last epoch"
+                            : "; later epochs did not improve on it, so its snapshot was restored");
+        }
         return model;
+    }
+
+    /** The validation metrics of the kept epoch (null without validation). */
+    public EvaluationResult keptResult() {
+        return keptEpoch >= 1 && keptEpoch <= epochResults.size() ? epochResults.get(keptEpoch - 1) : null;
+    }
+
+    /** The objective's total loss on a samples file: forward only, batch means weighted by batch size. */
+    private double validationLoss(CvrModel model, BatchEncoder enc, Path samples) throws IOException {
+        EncodedBatch b = enc.newBatch(batchSize);
+        LabeledSample[] buf = new LabeledSample[batchSize];
+        double sum = 0;
+        long n = 0;
+        try (SampleFileReader r = SampleFileReader.open(samples, numericColumns, new BadInputReport())) {
+            while (true) {
+                int k = 0;
+                LabeledSample s = null;
+                while (k < batchSize && (s = r.next()) != null) {
+                    buf[k++] = s;
+                }
+                if (k > 0) {
+                    enc.encode(buf, 0, k, b, false);
+                    LossTerms l = model.evaluateLoss(b);
+                    sum += l.total * k;
+                    n += k;
+                }
+                if (s == null) {
+                    break;
+                }
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
+
+    /**
+     * A host copy of the best epoch so far: every parameter tensor (not the optimiser state: the written snapshot
+     * holds parameters only), the numeric statistics and the counters.
+     */
+    private static final class BestEpoch {
+        private final java.util.Map<String, float[]> params = new java.util.LinkedHashMap<>();
+        private double[] numericState;
+        private long step;
+        private long skipped;
+        private long trained;
+
+        BestEpoch(CvrModel model) {
+            for (java.util.Map.Entry<String, io.counterflow.model.backend.Tensor> e : model.parameters().entrySet()) {
+                params.put(e.getKey(), new float[e.getValue().size()]);
+            }
+        }
+
+        void capture(CvrModel model) {
+            java.util.Map<String, io.counterflow.model.backend.Tensor> t = model.parameters();
+            for (java.util.Map.Entry<String, float[]> e : params.entrySet()) {
+                model.backend().download(t.get(e.getKey()), e.getValue(), 0);
+            }
+            numericState = model.featureSpace().numericState();
+            step = model.step();
+            skipped = model.skippedBatches();
+            trained = model.trainedSamples();
+        }
+
+        /** Puts the captured parameters back; optimiser state stays as it is (the model is not trained further). */
+        void restore(CvrModel model) {
+            java.util.Map<String, io.counterflow.model.backend.Tensor> t = model.parameters();
+            for (java.util.Map.Entry<String, float[]> e : params.entrySet()) {
+                model.backend().upload(e.getValue(), 0, t.get(e.getKey()));
+            }
+            model.featureSpace().restoreNumericState(numericState);
+            model.restoreCounters(step, skipped, trained);
+        }
     }
 
     /** Parses and encodes batches of a samples file on its own thread. */
