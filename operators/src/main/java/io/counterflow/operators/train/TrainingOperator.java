@@ -8,6 +8,7 @@ import io.counterflow.model.feature.BatchEncoder;
 import io.counterflow.model.feature.EncodedBatch;
 import io.counterflow.model.feature.FeatureSpace;
 import io.counterflow.model.nn.CvrModel;
+import io.counterflow.model.feedback.FeedbackCorrection;
 import io.counterflow.model.metrics.PropensityWindow;
 import io.counterflow.model.objective.LossTerms;
 import io.counterflow.model.settings.Settings;
@@ -86,7 +87,9 @@ import java.util.stream.Stream;
  * loss.{total,ctr,cvr,ctcvr,imputation,counterfactual}} (last batch), {@code clippedPropensityFraction} and
  * {@code propensity.{effectiveSampleSize,effectiveShare,maxWeight}} (IPS weights 1/ô_c of the clicked samples over
  * the last 100 trained batches; a warning is logged when the effective sample size falls under 10% of the clicks),
- * {@code runningAuc.{ctr,cvr}}, {@code mean.{pctr,click,pcvrClicked,conversionClicked}} (evaluation
+ * {@code feedback.{meanWeight,minWeight,maxWeight,warmupShare,delaySurvival,delayConversions}} (the labeling
+ * policy's row weights since the start or restore, the share of rows weighted before the delay model was ready,
+ * S(c) and the conversions the delay model has seen), {@code runningAuc.{ctr,cvr}}, {@code mean.{pctr,click,pcvrClicked,conversionClicked}} (evaluation
  * window), {@code snapshotsPublished}, {@code snapshotFailures}, {@code lastPublishedCheckpoint}.
  */
 public final class TrainingOperator extends AbstractStreamOperator<TrainingProgress>
@@ -109,6 +112,15 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
     private transient BatchEncoder encoder;
     private transient EncodedBatch encoded;
     private transient TrainingStateCodec.Counters counters;
+    /** The labeling policy's row weights and its delay model (checkpointed with the model). */
+    private transient FeedbackCorrection correction;
+    /** Gauge copies of the correction's statistics (read by the metric reporter's thread). */
+    private transient volatile double feedbackMean;
+    private transient volatile double feedbackMin;
+    private transient volatile double feedbackMax;
+    private transient volatile double feedbackWarmupShare;
+    private transient volatile double delaySurvival;
+    private transient volatile long delayConversions;
     private transient ListState<byte[]> state;
     private transient RunningMetrics running;
     private transient float[] pCtr;
@@ -150,6 +162,11 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
                 .uid(NAME).name(NAME).setParallelism(1);
     }
 
+    /** The delayed-feedback correction (tests). */
+    FeedbackCorrection correction() {
+        return correction;
+    }
+
     // ------------------------------------------------------------------------------------------------ lifecycle
 
     @Override
@@ -157,10 +174,13 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
         super.initializeState(context);
         backend = Backends.create(settings.backend());
         counters = new TrainingStateCodec.Counters();
+        correction = new FeedbackCorrection(settings.labeling(), settings.attributionWindowMs(),
+                settings.labelingElapsedMs());
         state = context.getOperatorStateStore().getListState(
                 new ListStateDescriptor<>("training-state", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         if (context.isRestored()) {
-            TrainingStateCodec.Restored r = TrainingStateCodec.read(state.get(), backend, settings.batchCapacity());
+            TrainingStateCodec.Restored r = TrainingStateCodec.read(state.get(), backend, settings.batchCapacity(),
+                    correction);
             if (r != null) {
                 counters = r.counters;
                 if (r.model != null) {
@@ -190,6 +210,7 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
         lastLoss = new double[] {Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN};
         clippedFraction = Double.NaN;
         propensity = new PropensityWindow(PROPENSITY_WINDOW);
+        feedbackMean = feedbackMin = feedbackMax = feedbackWarmupShare = delaySurvival = Double.NaN;
         essShare = Double.NaN;
         ess = Double.NaN;
         maxWeight = Double.NaN;
@@ -216,6 +237,13 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
         g.gauge("skippedBatches", () -> skippedGauge);
         g.gauge("lastPublishedCheckpoint", () -> lastPublishedCheckpoint);
         g.gauge("clippedPropensityFraction", () -> clippedFraction);
+        MetricGroup fb = g.addGroup("feedback");
+        fb.gauge("meanWeight", () -> feedbackMean);
+        fb.gauge("minWeight", () -> feedbackMin);
+        fb.gauge("maxWeight", () -> feedbackMax);
+        fb.gauge("warmupShare", () -> feedbackWarmupShare);
+        fb.gauge("delaySurvival", () -> delaySurvival);
+        fb.gauge("delayConversions", () -> delayConversions);
         MetricGroup prop = g.addGroup("propensity");
         prop.gauge("effectiveSampleSize", () -> ess);
         prop.gauge("effectiveShare", () -> essShare);
@@ -315,12 +343,25 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
     /** One optimiser step on samples[off, off+n); returns whether it was applied. */
     private boolean trainStep(LabeledSample[] samples, int off, int n, boolean score, TrainingProgress p) {
         encoder.encode(samples, off, n, encoded, true);
-        if (score) {
+        if (score || correction.corrects()) {
             model.predict(encoded, pCtr, pCvr);
+        }
+        if (score) {
             for (int i = 0; i < n; i++) {
                 LabeledSample s = samples[off + i];
                 running.add(pCtr[i], pCvr[i], s.click, s.conversion);
             }
+        }
+        // Delayed-feedback weights from the model's pCVR before this step (a constant in the loss).
+        correction.weigh(samples, off, n, pCvr, encoded);
+        if (correction.corrects()) {
+            feedbackMean = correction.meanWeight();
+            feedbackMin = correction.minWeight();
+            feedbackMax = correction.maxWeight();
+            feedbackWarmupShare = correction.weightedRows() == 0 ? Double.NaN
+                    : (double) correction.warmupRows() / correction.weightedRows();
+            delaySurvival = correction.lastSurvival();
+            delayConversions = correction.delayModel().conversions();
         }
         long stepBefore = model.step();
         LossTerms l = model.trainStep(encoded);
@@ -439,7 +480,7 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        state.update(TrainingStateCodec.write(counters, model));
+        state.update(TrainingStateCodec.write(counters, model, correction));
         if (model != null && model.step() != lastPreparedStep) {
             prepare(context.getCheckpointId());
         }

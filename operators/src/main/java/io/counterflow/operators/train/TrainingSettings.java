@@ -1,5 +1,6 @@
 package io.counterflow.operators.train;
 
+import io.counterflow.model.feedback.Labeling;
 import io.counterflow.model.backend.Backends;
 import io.counterflow.model.settings.Settings;
 import io.counterflow.operators.batch.MiniBatchSettings;
@@ -83,6 +84,10 @@ public final class TrainingSettings implements Serializable {
     private final String stagingDir;
     /** Model settings as {@code Settings.toJsonMap()} (Settings itself is not serializable). */
     private final LinkedHashMap<String, Object> model;
+    /** The labeling policy whose rows this trainer receives, and the windows its weights need (from the join's settings). */
+    private final String labeling;
+    private final long attributionWindowMs;
+    private final long labelingElapsedMs;
 
     private TrainingSettings(Builder b) {
         this.backend = BACKEND.check(b.backend);
@@ -94,6 +99,13 @@ public final class TrainingSettings implements Serializable {
         this.evalEvery = EVAL_EVERY.check(b.evalEvery);
         this.stagingDir = STAGING_DIR.check(b.stagingDir);
         this.model = new LinkedHashMap<>(b.model.toJsonMap());
+        this.labeling = b.labeling.cliName();
+        this.attributionWindowMs = b.attributionWindowMs;
+        this.labelingElapsedMs = b.labelingElapsedMs;
+        if (attributionWindowMs <= 0 || labelingElapsedMs < 0 || labelingElapsedMs > attributionWindowMs) {
+            throw new IllegalArgumentException("labeling: elapsed " + labelingElapsedMs + " ms must be in [0, the "
+                    + "attribution window " + attributionWindowMs + " ms]");
+        }
         Settings.fromJsonMap(model); // fails here, not on the cluster, if a value does not survive the round trip
     }
 
@@ -148,6 +160,19 @@ public final class TrainingSettings implements Serializable {
         return evalEvery;
     }
 
+    /** The labeling policy of the rows (its weights are applied here). */
+    public Labeling labeling() {
+        return Labeling.of(labeling);
+    }
+
+    public long attributionWindowMs() {
+        return attributionWindowMs;
+    }
+
+    public long labelingElapsedMs() {
+        return labelingElapsedMs;
+    }
+
     public String stagingDir() {
         return stagingDir;
     }
@@ -162,7 +187,8 @@ public final class TrainingSettings implements Serializable {
         return "TrainingSettings{backend=" + backend + ", batchCapacity=" + batchCapacity + ", fields="
                 + (infersFeatureSpace() ? "inferred" : Arrays.toString(categoricalFields) + "/"
                         + Arrays.toString(multiValuedFields) + "/" + Arrays.toString(numericFields))
-                + ", evalWindow=" + evalWindow + ", evalEvery=" + evalEvery + ", model=" + model + "}";
+                + ", evalWindow=" + evalWindow + ", evalEvery=" + evalEvery + ", labeling=" + labeling + ", model="
+                + model + "}";
     }
 
     /** Builder; every value starts at its setting's default, the model at {@code new Settings()}. */
@@ -176,6 +202,10 @@ public final class TrainingSettings implements Serializable {
         private Integer evalEvery = EVAL_EVERY.defaultValue();
         private String stagingDir = STAGING_DIR.defaultValue();
         private Settings model = new Settings();
+
+        private Labeling labeling = Labeling.WAIT;
+        private long attributionWindowMs = 7 * 24 * 3_600_000L;
+        private long labelingElapsedMs = 15 * 60_000L;
 
         private Builder() {}
 
@@ -221,6 +251,14 @@ public final class TrainingSettings implements Serializable {
 
         public Builder model(Settings s) {
             this.model = s.copy();
+            return this;
+        }
+
+        /** The labeling policy of the join feeding this trainer, its attribution window and elapsed time c. */
+        public Builder feedback(Labeling policy, long attributionWindowMs, long elapsedMs) {
+            this.labeling = policy;
+            this.attributionWindowMs = attributionWindowMs;
+            this.labelingElapsedMs = elapsedMs;
             return this;
         }
 

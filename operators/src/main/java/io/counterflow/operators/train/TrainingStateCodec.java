@@ -1,5 +1,6 @@
 package io.counterflow.operators.train;
 
+import io.counterflow.model.feedback.FeedbackCorrection;
 import io.counterflow.model.backend.Backend;
 import io.counterflow.model.nn.CvrModel;
 import io.counterflow.model.snapshot.ModelCheckpoint;
@@ -24,7 +25,8 @@ import java.util.List;
  */
 final class TrainingStateCodec {
     static final int MAGIC = 0x43465452; // "CFTR"
-    static final int VERSION = 1;
+    /** 2: the delayed-feedback correction's state follows the model. 1 (still read): no correction state. */
+    static final int VERSION = 2;
     static final int CHUNK_BYTES = 1 << 20;
 
     private TrainingStateCodec() {}
@@ -37,7 +39,7 @@ final class TrainingStateCodec {
         long nonFiniteInputBatches;
     }
 
-    static List<byte[]> write(Counters c, CvrModel model) throws IOException {
+    static List<byte[]> write(Counters c, CvrModel model, FeedbackCorrection correction) throws IOException {
         ChunkedOutputStream chunks = new ChunkedOutputStream(CHUNK_BYTES);
         DataOutputStream out = new DataOutputStream(chunks);
         out.writeInt(MAGIC);
@@ -50,6 +52,9 @@ final class TrainingStateCodec {
         if (model != null) {
             ModelCheckpoint.write(model, chunks);
         }
+        DataOutputStream tail = new DataOutputStream(chunks);
+        correction.write(tail);
+        tail.flush();
         chunks.close();
         return chunks.chunks();
     }
@@ -65,7 +70,12 @@ final class TrainingStateCodec {
         }
     }
 
-    static Restored read(Iterable<byte[]> chunks, Backend backend, int batchCapacity) throws IOException {
+    /**
+     * Reads a state of version 1 or 2; the correction's learned state (version 2) is restored into {@code
+     * correction}, which keeps its fresh state for version 1.
+     */
+    static Restored read(Iterable<byte[]> chunks, Backend backend, int batchCapacity, FeedbackCorrection correction)
+            throws IOException {
         List<InputStream> streams = new ArrayList<>();
         for (byte[] c : chunks) {
             streams.add(new ByteArrayInputStream(c));
@@ -81,8 +91,8 @@ final class TrainingStateCodec {
                     + " (not written by TrainingOperator)");
         }
         int version = data.readInt();
-        if (version != VERSION) {
-            throw new IOException("training operator state: unknown version " + version + " (this build reads "
+        if (version != 1 && version != VERSION) {
+            throw new IOException("training operator state: unknown version " + version + " (this build reads 1 and "
                     + VERSION + ")");
         }
         Counters c = new Counters();
@@ -90,6 +100,9 @@ final class TrainingStateCodec {
         c.seenSamples = data.readLong();
         c.nonFiniteInputBatches = data.readLong();
         CvrModel model = data.readBoolean() ? ModelCheckpoint.read(data, backend, batchCapacity) : null;
+        if (version >= 2) {
+            correction.read(data);
+        }
         return new Restored(c, model);
     }
 

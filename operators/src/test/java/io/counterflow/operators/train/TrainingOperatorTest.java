@@ -19,6 +19,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
@@ -95,6 +97,125 @@ class TrainingOperatorTest {
             assertThat(last.seenBatches).isEqualTo(6);
             assertThat(last.seenSamples).isEqualTo(6L * BATCH);
             assertThat(last.trainedSamples).isEqualTo(6L * BATCH);
+        }
+    }
+
+    /**
+     * Rows of a delayed-feedback policy: every clicked sample first as a FIRST row (converted ones provisional
+     * negatives for every other, followed a few batches later by their CORRECTION row).
+     */
+    private static List<SampleBatch> delayedFeedbackBatches(int count) {
+        LabeledSample[] all = TinyData.samples(count * BATCH, 13);
+        List<LabeledSample> rows = new ArrayList<>();
+        List<LabeledSample> pending = new ArrayList<>();
+        for (int i = 0; i < all.length; i++) {
+            LabeledSample s = all[i];
+            long click = 1_700_000_000_000L + i * 60_000L;
+            if (s.click == 1) {
+                LabeledSample first = new LabeledSample(s.id, s.ts, 1, s.conversion, s.features, s.truth);
+                first.emission = io.counterflow.model.data.Emission.FIRST;
+                first.clickTs = click;
+                boolean late = s.conversion == 1 && i % 4 == 0;
+                if (late) {
+                    first.conversion = 0;
+                    LabeledSample corr = new LabeledSample(s.id, s.ts, 1, 1, s.features, s.truth);
+                    corr.emission = io.counterflow.model.data.Emission.CORRECTION;
+                    corr.clickTs = click;
+                    corr.conversionTs = click + 3_600_000L;
+                    pending.add(corr);
+                } else if (s.conversion == 1) {
+                    first.conversionTs = click + 60_000L;
+                }
+                rows.add(first);
+            } else {
+                rows.add(s);
+            }
+            if (i % (3 * BATCH) == 0) {
+                rows.addAll(pending);
+                pending.clear();
+            }
+        }
+        rows.addAll(pending);
+        List<SampleBatch> l = new ArrayList<>();
+        for (int b = 0; b + BATCH <= rows.size(); b += BATCH) {
+            l.add(new SampleBatch(rows.subList(b, b + BATCH).toArray(new LabeledSample[0])));
+        }
+        return l;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"fnw", "es-dfm", "defer"})
+    void delayedFeedbackTrainingResumesExactlyWithItsDelayModel(String policy) throws Exception {
+        List<SampleBatch> batches = delayedFeedbackBatches(40);
+        int half = batches.size() / 2;
+        TrainingSettings s = TrainingSettings.builder().backend("java").batchCapacity(BATCH).evalWindow(100)
+                .stagingDir(staging.toString()).model(TinyData.tinySettings("escm2-ips", "shared-bottom"))
+                .feedback(io.counterflow.model.feedback.Labeling.of(policy), 86_400_000L, 15 * 60_000L).build();
+        Map<String, float[]> uninterrupted;
+        double survival;
+        long conversions;
+        try (Trainer t = Trainer.open(s, null)) {
+            t.feed(batches);
+            uninterrupted = tensors(t.operator.model());
+            survival = t.operator.correction().delayModel().survival();
+            conversions = t.operator.correction().delayModel().conversions();
+            assertThat(t.operator.correction().weightedRows()).isPositive();
+            if (!policy.equals("fnw")) {
+                assertThat(t.operator.correction().delayModel().ready()).as("the delay model learned").isTrue();
+            }
+        }
+        OperatorSubtaskState snapshot;
+        try (Trainer t = Trainer.open(s, null)) {
+            t.feed(batches.subList(0, half));
+            snapshot = t.harness.snapshot(1, 1);
+            t.feed(batches.subList(half, half + 3)); // lost in the "failure"
+        }
+        try (Trainer t = Trainer.open(s, snapshot)) {
+            t.feed(batches.subList(half, batches.size()));
+            Map<String, float[]> after = tensors(t.operator.model());
+            for (String name : uninterrupted.keySet()) {
+                assertThat(after.get(name)).as(name).containsExactly(uninterrupted.get(name));
+            }
+            assertThat(t.operator.correction().delayModel().survival()).isEqualTo(survival);
+            assertThat(t.operator.correction().delayModel().conversions()).isEqualTo(conversions);
+        }
+    }
+
+    @Test
+    void aVersion1StateWithoutCorrectionStateStillRestores() throws Exception {
+        List<SampleBatch> batches = batches(3);
+        OperatorSubtaskState snapshot;
+        try (Trainer t = Trainer.open(settings(), null)) {
+            t.feed(batches);
+            snapshot = t.harness.snapshot(1, 1);
+        }
+        // The same state as version 1 wrote it: the envelope and the model, nothing after.
+        try (Trainer t = Trainer.open(settings(), snapshot)) {
+            CvrModel m = t.operator.model();
+            TrainingStateCodec.Counters c = new TrainingStateCodec.Counters();
+            List<byte[]> v2 = TrainingStateCodec.write(c, m, new io.counterflow.model.feedback.FeedbackCorrection(
+                    io.counterflow.model.feedback.Labeling.WAIT, 86_400_000L, 0));
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            for (byte[] b : v2) {
+                all.write(b);
+            }
+            byte[] bytes = all.toByteArray();
+            java.nio.ByteBuffer.wrap(bytes).putInt(4, 1);
+            // Drop the correction state at the end (its size is fixed for a given window and elapsed time).
+            java.io.ByteArrayOutputStream tail = new java.io.ByteArrayOutputStream();
+            new io.counterflow.model.feedback.FeedbackCorrection(io.counterflow.model.feedback.Labeling.WAIT,
+                    86_400_000L, 0).write(new java.io.DataOutputStream(tail));
+            byte[] v1 = Arrays.copyOf(bytes, bytes.length - tail.size());
+            io.counterflow.model.feedback.FeedbackCorrection fresh = new io.counterflow.model.feedback.FeedbackCorrection(
+                    io.counterflow.model.feedback.Labeling.ES_DFM, 86_400_000L, 900_000L);
+            TrainingStateCodec.Restored r = TrainingStateCodec.read(List.of(v1), m.backend(), BATCH, fresh);
+            assertThat(r.model.step()).isEqualTo(3);
+            assertThat(fresh.delayModel().conversions()).isZero();
+            r.model.close();
+            byte[] v9 = bytes.clone();
+            java.nio.ByteBuffer.wrap(v9).putInt(4, 9);
+            assertThatThrownBy(() -> TrainingStateCodec.read(List.of(v9), m.backend(), BATCH, fresh))
+                    .hasMessageContaining("unknown version 9");
         }
     }
 
