@@ -4,6 +4,7 @@ import io.counterflow.model.data.BadInputReason;
 import io.counterflow.model.data.Click;
 import io.counterflow.model.data.Conversion;
 import io.counterflow.model.data.DeadLetter;
+import io.counterflow.model.data.Emission;
 import io.counterflow.model.data.Features;
 import io.counterflow.model.data.Impression;
 import io.counterflow.model.data.LabeledSample;
@@ -90,9 +91,24 @@ final class JoinHarness implements AutoCloseable {
         return new Impression(id, ts, f, new Truth(0.03, 0.1));
     }
 
+    /** An unclicked impression's FINAL row (0, 0), or a row without click and conversion times. */
     static LabeledSample sample(String id, long ts, int click, int conversion) {
         Impression i = impressionOf(id, ts);
         return new LabeledSample(id, ts, click, conversion, i.features, i.truth);
+    }
+
+    /** A FINAL row with its click and conversion times (0: none). */
+    static LabeledSample sample(String id, long ts, int click, int conversion, long clickTs, long conversionTs) {
+        return row(Emission.FINAL, id, ts, click, conversion, clickTs, conversionTs);
+    }
+
+    static LabeledSample row(Emission kind, String id, long ts, int click, int conversion, long clickTs,
+            long conversionTs) {
+        LabeledSample s = sample(id, ts, click, conversion);
+        s.emission = kind;
+        s.clickTs = clickTs;
+        s.conversionTs = conversionTs;
+        return s;
     }
 
     JoinHarness impression(String id, long ts) throws Exception {
