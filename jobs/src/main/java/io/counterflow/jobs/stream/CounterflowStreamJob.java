@@ -26,7 +26,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * The streaming learner's pipeline: three event sources (deserialised, dead letters split off) → label join
- * (keyed by impression id, event time) → mini-batcher → training operator (parallelism 1, publishes a model per
+ * (keyed by impression id, event time; rows as the labeling policy of {@link LabelJoinSettings#labeling()} emits
+ * them) → mini-batcher → training operator (parallelism 1, publishes a model per
  * completed checkpoint); dead letters of the sources and of the join → the dead-letter sink. Every operator has a
  * uid and a name, so savepoints survive code changes.
  *
@@ -45,6 +46,7 @@ public final class CounterflowStreamJob {
     private final Sink<DeadLetter> deadLetterSink;
     private final SnapshotPublisher publisher;
     private final LabelJoinSettings join;
+    private final LabelingPolicy labeling;
     private final MiniBatchSettings batching;
     private final TrainingSettings training;
     private UnaryOperator<DataStream<SampleBatch>> batchStage = UnaryOperator.identity();
@@ -55,6 +57,7 @@ public final class CounterflowStreamJob {
         this.deadLetterSink = Objects.requireNonNull(deadLetterSink, "deadLetterSink");
         this.publisher = Objects.requireNonNull(publisher, "publisher");
         this.join = Objects.requireNonNull(join, "join");
+        this.labeling = LabelingPolicy.of(join); // the policy counterflow.labeling.policy names; rejects oracle
         this.batching = Objects.requireNonNull(batching, "batching");
         this.training = Objects.requireNonNull(training, "training");
         if (training.batchCapacity() < batching.batchSize()) {
@@ -74,7 +77,7 @@ public final class CounterflowStreamJob {
     public Pipeline build(StreamExecutionEnvironment env) {
         CounterflowKafkaSources.Streams in = sources.addTo(env);
         SingleOutputStreamOperator<LabeledSample> samples = LabelJoinOperator.join(
-                JoinEvent.union(in.impressions, in.clicks, in.conversions), join, LabelingPolicy.emitWhenFinal());
+                JoinEvent.union(in.impressions, in.clicks, in.conversions), join, labeling);
         DataStream<DeadLetter> deadLetters =
                 in.deadLetters.union(samples.getSideOutput(LabelJoinOperator.DEAD_LETTERS));
         DeadLetterSink.sinkTo(deadLetters, deadLetterSink);

@@ -22,6 +22,7 @@ import io.counterflow.model.snapshot.CvrScorer;
 import io.counterflow.model.snapshot.ModelSnapshot;
 import io.counterflow.operators.batch.MiniBatchSettings;
 import io.counterflow.operators.join.LabelJoinSettings;
+import io.counterflow.operators.join.LabelingPolicy;
 import io.counterflow.operators.train.TrainingProgress;
 import io.counterflow.operators.train.TrainingSettings;
 
@@ -98,6 +99,18 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--world-seed", defaultValue = "42", description = "Generator world seed (default: ${DEFAULT-VALUE}).")
     long worldSeed;
 
+    @Option(names = "--labeling", defaultValue = LabelJoinSettings.DEFAULT_LABELING_POLICY,
+            description = "Labeling policy of the join: wait (one row per impression when its labels are final),"
+                    + " fnw, es-dfm or defer (delayed feedback: a clicked impression's row early, corrected later);"
+                    + " the trainer's weighting must use the same policy (default: ${DEFAULT-VALUE}).")
+    String labeling;
+
+    @Option(names = "--labeling-elapsed", defaultValue = LabelJoinSettings.DEFAULT_LABELING_ELAPSED,
+            description = "Elapsed time c of es-dfm and defer: a clicked impression's first row is emitted when the"
+                    + " watermark reaches ts_click + c; at most the attribution window (ISO-8601, default:"
+                    + " ${DEFAULT-VALUE}).")
+    Duration labelingElapsed;
+
     @Option(names = "--task-times", description = "Sample per-operator busy/back-pressured/idle time from the local"
             + " cluster's REST API and print where the time went.")
     boolean taskTimes;
@@ -129,7 +142,9 @@ public final class DemoCommand implements Callable<Integer> {
         }
         GeneratorConfig world = generator(impressions, worldSeed).build();
         LabelJoinSettings join = LabelJoinSettings.builder().clickWindow(CLICK_WINDOW)
-                .attributionWindow(ATTRIBUTION_WINDOW).allowedLateness(Duration.ofMinutes(1)).build();
+                .attributionWindow(ATTRIBUTION_WINDOW).allowedLateness(Duration.ofMinutes(1)).labeling(labeling)
+                .labelingElapsed(labelingElapsed).build();
+        LabelingPolicy.of(join); // rejects oracle (simulations only) before the broker starts
         MiniBatchSettings batching = new MiniBatchSettings(batchSize, Duration.ofSeconds(1));
         Settings settings = model.toSettings();
         if (settings.get(Settings.BUCKETS).equals(Settings.BUCKETS.defaultValue)) {

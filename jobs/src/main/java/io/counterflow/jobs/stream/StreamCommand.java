@@ -8,6 +8,7 @@ import io.counterflow.jobs.cli.ModelOptions;
 import io.counterflow.jobs.cli.UserError;
 import io.counterflow.operators.batch.MiniBatchSettings;
 import io.counterflow.operators.join.LabelJoinSettings;
+import io.counterflow.operators.join.LabelingPolicy;
 import io.counterflow.operators.train.SnapshotPublisher;
 import io.counterflow.operators.train.TrainingSettings;
 
@@ -58,6 +59,18 @@ public final class StreamCommand implements Callable<Integer> {
 
     @Option(names = "--attribution-window", defaultValue = "P7D", description = "ISO-8601 duration (default: ${DEFAULT-VALUE}).")
     Duration attributionWindow;
+
+    @Option(names = "--labeling", defaultValue = LabelJoinSettings.DEFAULT_LABELING_POLICY,
+            description = "Labeling policy of the join: wait (one row per impression when its labels are final),"
+                    + " fnw, es-dfm or defer (delayed feedback: a clicked impression's row early, corrected later);"
+                    + " the trainer's weighting must use the same policy (default: ${DEFAULT-VALUE}).")
+    String labeling;
+
+    @Option(names = "--labeling-elapsed", defaultValue = LabelJoinSettings.DEFAULT_LABELING_ELAPSED,
+            description = "Elapsed time c of es-dfm and defer: a clicked impression's first row is emitted when the"
+                    + " watermark reaches ts_click + c; at most the attribution window (ISO-8601, default:"
+                    + " ${DEFAULT-VALUE}).")
+    Duration labelingElapsed;
 
     @Option(names = "--watermark-out-of-orderness", defaultValue = "PT10M",
             description = "Bound of event-time disorder per source partition (default: ${DEFAULT-VALUE}).")
@@ -120,6 +133,7 @@ public final class StreamCommand implements Callable<Integer> {
                 : FileSystemSnapshotPublisher.announcing(snapshotPath, keep, bootstrapServers, modelUpdatesTopic);
         var deadLetters = DeadLetterSink.kafka(bootstrapServers, deadLetterTopic);
         LabelJoinSettings join = joinSettings();
+        LabelingPolicy.of(join); // rejects oracle (simulations only) before anything starts
         MiniBatchSettings batching = new MiniBatchSettings(batchSize, batchMaxDelay);
         TrainingSettings training = trainingSettings();
         if (checkpointInterval != null && (checkpointInterval.isNegative() || checkpointInterval.isZero())) {
@@ -159,7 +173,8 @@ public final class StreamCommand implements Callable<Integer> {
 
     LabelJoinSettings joinSettings() {
         return LabelJoinSettings.builder().clickWindow(clickWindow).attributionWindow(attributionWindow)
-                .allowedLateness(allowedLateness != null ? allowedLateness : outOfOrderness).build();
+                .allowedLateness(allowedLateness != null ? allowedLateness : outOfOrderness).labeling(labeling)
+                .labelingElapsed(labelingElapsed).build();
     }
 
     TrainingSettings trainingSettings() {

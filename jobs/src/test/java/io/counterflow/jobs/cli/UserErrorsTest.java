@@ -45,6 +45,13 @@ class UserErrorsTest {
                 Arguments.of("stream", "stream --snapshot-path {tmp}/s --bootstrap-servers", "--bootstrap-servers"),
                 Arguments.of("stream", "stream --bootstrap-servers localhost:1 --snapshot-path {tmp}/s --keep 0",
                         "keep must be at least 1 (got 0)"),
+                Arguments.of("stream", "stream --bootstrap-servers localhost:1 --snapshot-path {tmp}/s --labeling dfm",
+                        "counterflow.labeling.policy must be one of wait, fnw, es-dfm, defer, oracle (got dfm)"),
+                Arguments.of("stream", "stream --bootstrap-servers localhost:1 --snapshot-path {tmp}/s --labeling defer"
+                        + " --labeling-elapsed P8D", "counterflow.labeling.elapsed must be at most"
+                        + " counterflow.join.attribution-window for policy defer (got PT192H > PT168H)"),
+                Arguments.of("demo", "demo --labeling oracle",
+                        "oracle needs the final labels in advance: simulations only"),
                 Arguments.of("broker", "broker --topics a/b", "'a/b' is not a legal Kafka topic name"),
                 Arguments.of("offline-demo", "offline-demo --impressions 2", "--impressions must be at least 4, got 2"),
                 Arguments.of("offline-demo", "offline-demo --work-dir {tmp}/afile", "{tmp}/afile: exists and is not"),

@@ -1,12 +1,29 @@
 package io.counterflow.operators.join;
 
 import io.counterflow.model.data.LabeledSample;
+import io.counterflow.model.feedback.Labeling;
 
 import org.apache.flink.util.Collector;
 
-/** See {@link LabelingPolicy#emitWhenFinal()}. */
+/**
+ * {@code wait}: one {@link io.counterflow.model.data.Emission#FINAL FINAL} row per impression, when its labels are
+ * final.
+ *
+ * <ul>
+ *   <li>Unclicked: (0, 0) when the watermark passes {@code ts_imp + cw}.
+ *   <li>Clicked and converted inside {@code aw}: (1, 1) at once when the conversion is accepted.
+ *   <li>Clicked, not converted: (1, 0) when the watermark passes {@code ts_click + aw}.
+ * </ul>
+ *
+ * Rows carry {@code clickTs} (0 unclicked) and {@code conversionTs} (0 without conversion).
+ */
 final class EmitWhenFinal implements LabelingPolicy {
     private static final long serialVersionUID = 1L;
+
+    @Override
+    public Labeling labeling() {
+        return Labeling.WAIT;
+    }
 
     @Override
     public long deadline(LabelState s, LabelJoinSettings settings) {

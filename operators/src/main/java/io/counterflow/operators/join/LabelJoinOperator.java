@@ -2,6 +2,7 @@ package io.counterflow.operators.join;
 
 import io.counterflow.model.data.BadInputReason;
 import io.counterflow.model.data.DeadLetter;
+import io.counterflow.model.data.Emission;
 import io.counterflow.model.data.LabeledSample;
 
 import org.apache.flink.api.common.state.ListState;
@@ -36,7 +37,8 @@ import java.util.Objects;
 
 /**
  * Event-time label join of impressions, clicks and conversions, keyed by impression id (input: {@link JoinEvent}
- * keyed by {@link JoinEvent.ByImpressionId}; output: {@link LabeledSample}; rejects: {@link #DEAD_LETTERS}).
+ * keyed by {@link JoinEvent.ByImpressionId}; output: {@link LabeledSample} rows, each with its {@link Emission}
+ * kind, {@code clickTs} and {@code conversionTs}; rejects: {@link #DEAD_LETTERS}).
  * Shaped like Flink's {@code IntervalJoinOperator}: keyed state, a timestamp-bucketed {@code MapState} buffer,
  * event-time timers for every deadline and every cleanup, and a side output for what cannot be joined.
  *
@@ -53,9 +55,12 @@ import java.util.Objects;
  *       A conversion of an OPEN, not yet clicked impression waits (buffered) for the click; if the click
  *       window closes unclicked it becomes {@code CONVERSION_WITHOUT_CLICK} (immediately so if the impression
  *       is already final and unclicked).
- *   <li>The {@link LabelingPolicy} decides when the sample is emitted; with {@link
- *       LabelingPolicy#emitWhenFinal()} exactly once: unclicked at {@code W ≥ ts_imp + cw}; clicked at {@code W
- *       ≥ ts_click + aw}; or <b>immediately when a counted conversion arrives</b>, because (1, 1) is final.
+ *   <li>The {@link LabelingPolicy} decides which rows are emitted and when; with {@link
+ *       LabelingPolicy#emitWhenFinal()} ({@code wait}) exactly once: unclicked at {@code W ≥ ts_imp + cw}; clicked
+ *       at {@code W ≥ ts_click + aw}; or <b>immediately when a counted conversion arrives</b>, because (1, 1) is
+ *       final. The delayed-feedback policies ({@code fnw}, {@code es-dfm}, {@code defer}) emit a clicked
+ *       impression's FIRST row early and CORRECTION / FINAL_COPY rows later; every policy emits an unclicked
+ *       impression's one FINAL row at {@code W ≥ ts_imp + cw}, and every key is final by its window end.
  *   <li>Clicks and conversions that arrive before their impression are buffered in a {@code MapState} bucketed
  *       by event time (at most {@code maxBufferedEarlyEvents} per key), each bucket with a timer at {@code ts + L
  *       + 1}: if the impression has not arrived by then they become {@code UNKNOWN_IMPRESSION}. (An impression
@@ -77,9 +82,14 @@ import java.util.Objects;
  * and every timer clears what it guards, so after the watermark passes the last {@code windowEnd + L} no state
  * and no timers remain (asserted by the tests).
  *
+ * <p>A key's state ({@link LabelState}) counts the rows emitted for it, so a policy knows what it already said;
+ * the count is updated in the same call that emits the rows, so a checkpoint never separates them (after a
+ * restore no row is repeated or lost).
+ *
  * <h2>Metrics</h2>
- * Operator metric group: {@code samples.click<c>_conversion<v>} per label combination, {@code
- * deadLetters.<REASON>} per {@link BadInputReason}, {@code duplicates.{impressions,clicks,conversions}}.
+ * Operator metric group: {@code samples.click<c>_conversion<v>} per label combination of every row, {@code
+ * emissions.<FINAL|FIRST|CORRECTION|FINAL_COPY>} per row kind, {@code deadLetters.<REASON>} per {@link
+ * BadInputReason}, {@code duplicates.{impressions,clicks,conversions}}.
  */
 public final class LabelJoinOperator extends AbstractStreamOperator<LabeledSample>
         implements OneInputStreamOperator<JoinEvent, LabeledSample>, Triggerable<String, String> {
@@ -99,6 +109,8 @@ public final class LabelJoinOperator extends AbstractStreamOperator<LabeledSampl
     private static final String LIFECYCLE = "lifecycle";
     /** Timer namespace of the early-event buckets' expiry timers. */
     private static final String EARLY = "early";
+    /** Bound on policy calls at one passed deadline (a policy emits one or two rows there; more is a bug). */
+    private static final int MAX_CALLS_PER_DEADLINE = 8;
 
     private final LabelJoinSettings settings;
     private final LabelingPolicy policy;
@@ -122,6 +134,16 @@ public final class LabelJoinOperator extends AbstractStreamOperator<LabeledSampl
     public LabelJoinOperator(LabelJoinSettings settings, LabelingPolicy policy) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.policy = Objects.requireNonNull(policy, "policy");
+    }
+
+    /**
+     * Wires the join with the policy the settings name ({@link LabelingPolicy#of(LabelJoinSettings)}).
+     *
+     * @throws IllegalArgumentException for the {@code oracle} policy (simulations only)
+     */
+    public static SingleOutputStreamOperator<LabeledSample> join(DataStream<JoinEvent> events,
+            LabelJoinSettings settings) {
+        return join(events, settings, LabelingPolicy.of(settings));
     }
 
     /**
@@ -174,6 +196,8 @@ public final class LabelJoinOperator extends AbstractStreamOperator<LabeledSampl
             @Override
             public void collect(LabeledSample s) {
                 metrics.sample(s);
+                rowsOfCall++;
+                conversionInCall |= s.conversion == 1;
                 output.collect(new StreamRecord<>(s, currentOutputTs));
             }
 
@@ -184,6 +208,9 @@ public final class LabelJoinOperator extends AbstractStreamOperator<LabeledSampl
 
     /** Timestamp given to samples emitted now: the triggering event's or timer's time. */
     private transient long currentOutputTs;
+    /** Rows the policy emitted in the current {@link #callPolicy} (and whether one had conversion 1). */
+    private transient int rowsOfCall;
+    private transient boolean conversionInCall;
 
     // ------------------------------------------------------------------------------------------------ input
 
@@ -223,10 +250,10 @@ public final class LabelJoinOperator extends AbstractStreamOperator<LabeledSampl
             return;
         }
         s = LabelState.open(e.impression);
-        if (policy.onUpdate(s, false, sampleOut)) {
+        if (callPolicy(s, false)) {
             becomeTombstone(s, false);
         } else {
-            s.timerAt = policy.deadline(s, settings);
+            s.timerAt = deadline(s);
             timers.registerEventTimeTimer(LIFECYCLE, s.timerAt);
             labelState.update(s);
         }
@@ -327,12 +354,40 @@ public final class LabelJoinOperator extends AbstractStreamOperator<LabeledSampl
 
     /** After an accepted change of an OPEN state: ask the policy, then move the lifecycle timer or finalise. */
     private void update(LabelState s) throws Exception {
-        if (policy.onUpdate(s, false, sampleOut)) {
+        if (callPolicy(s, false)) {
             becomeTombstone(s, true);
         } else {
-            moveTimer(s, policy.deadline(s, settings));
+            moveTimer(s, deadline(s));
             labelState.update(s);
         }
+    }
+
+    /**
+     * One policy call; afterwards records in {@code s} what it emitted (the policy reads the counts from before
+     * the call). The caller writes {@code s} back to state in the same call, so rows and counts are never split
+     * by a checkpoint.
+     */
+    private boolean callPolicy(LabelState s, boolean deadlinePassed) {
+        rowsOfCall = 0;
+        conversionInCall = false;
+        boolean isFinal = policy.onUpdate(s, deadlinePassed, sampleOut);
+        s.emissions += rowsOfCall;
+        s.conversionEmitted |= conversionInCall;
+        return isFinal;
+    }
+
+    /**
+     * The policy's deadline for an OPEN state, checked to be at or before the window end: the tombstone's expiry
+     * (window end + L) bounds how long the key lives, so a later deadline would keep state past it.
+     */
+    private long deadline(LabelState s) {
+        long d = policy.deadline(s, settings);
+        long end = windowEnd(s, settings);
+        if (d > end) {
+            throw new IllegalStateException(policy + " set a deadline " + d + " after the window end " + end
+                    + " of " + s);
+        }
+        return d;
     }
 
     // ------------------------------------------------------------------------------------------------ timers
@@ -349,11 +404,26 @@ public final class LabelJoinOperator extends AbstractStreamOperator<LabeledSampl
             return; // cannot happen (timers are deleted when moved); harmless if it does
         }
         if (!s.emitted) {
-            boolean isFinal = policy.onUpdate(s, true, sampleOut);
-            if (!isFinal) {
-                throw new IllegalStateException(policy + " did not finalise " + s + " at its deadline");
+            // The policy either finalises or emits and names a later (or the same) deadline; the same one means
+            // "call me again now" (e.g. defer with c = aw: FIRST, then FINAL_COPY, both at ts_click + aw).
+            long passed = timer.getTimestamp();
+            for (int calls = 1; ; calls++) {
+                int before = s.emissions;
+                if (callPolicy(s, true)) {
+                    becomeTombstone(s, true);
+                    return;
+                }
+                long next = deadline(s);
+                if (s.emissions == before || next < passed || calls >= MAX_CALLS_PER_DEADLINE) {
+                    throw new IllegalStateException(policy + " neither finalised " + s + " at its deadline "
+                            + passed + " nor emitted and moved it on (next deadline " + next + ")");
+                }
+                if (next > passed) {
+                    moveTimer(s, next);
+                    labelState.update(s);
+                    return;
+                }
             }
-            becomeTombstone(s, true);
         } else {
             // Tombstone expired: W > windowEnd + L, so every event that could still refer to it is late.
             labelState.clear();
@@ -501,6 +571,7 @@ public final class LabelJoinOperator extends AbstractStreamOperator<LabeledSampl
     /** The operator's counters. */
     static final class Metrics {
         final Counter[][] samples = new Counter[2][2];
+        final Map<Emission, Counter> emissions = new EnumMap<>(Emission.class);
         final Map<BadInputReason, Counter> deadLetters = new EnumMap<>(BadInputReason.class);
         final Counter duplicateImpressions;
         final Counter duplicateClicks;
@@ -512,6 +583,10 @@ public final class LabelJoinOperator extends AbstractStreamOperator<LabeledSampl
             samples[1][0] = s.counter("click1_conversion0");
             samples[1][1] = s.counter("click1_conversion1");
             samples[0][1] = s.counter("click0_conversion1"); // must stay 0 (contract invariant)
+            MetricGroup e = group.addGroup("emissions");
+            for (Emission kind : Emission.values()) {
+                emissions.put(kind, e.counter(kind.name()));
+            }
             MetricGroup d = group.addGroup("deadLetters");
             for (BadInputReason r : BadInputReason.values()) {
                 deadLetters.put(r, d.counter(r.name()));
@@ -524,6 +599,7 @@ public final class LabelJoinOperator extends AbstractStreamOperator<LabeledSampl
 
         void sample(LabeledSample s) {
             samples[s.click == 1 ? 1 : 0][s.conversion == 1 ? 1 : 0].inc();
+            emissions.get(s.emission).inc();
         }
 
         void deadLetter(BadInputReason r) {

@@ -1,5 +1,7 @@
 package io.counterflow.operators.join;
 
+import io.counterflow.model.feedback.Labeling;
+
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.ReadableConfig;
 
@@ -50,16 +52,71 @@ public final class LabelJoinSettings implements Serializable {
                             + " dead-letter output. Bounds the join's state per key."),
             "between 1 and 100000", n -> n >= 1 && n <= 100_000);
 
+    /** Default of {@link #LABELING_POLICY}, a constant so that command-line defaults can name it. */
+    public static final String DEFAULT_LABELING_POLICY = "wait";
+
+    /**
+     * Which rows the join emits for an impression and when ({@link Labeling}; the trainer weights them by the
+     * same name). {@code oracle} is a valid name (simulations read it) but the join rejects it.
+     */
+    public static final Setting<String> LABELING_POLICY = Setting.of(
+            ConfigOptions.key("counterflow.labeling.policy").stringType().defaultValue(DEFAULT_LABELING_POLICY)
+                    .withDescription("Labeling policy: wait (one row per impression when its labels are final),"
+                            + " fnw (a clicked impression at the click as a negative, a positive copy at"
+                            + " conversion), es-dfm (a clicked impression after the elapsed time with the label"
+                            + " seen by then, a positive copy on a later conversion) or defer (as es-dfm, plus a"
+                            + " copy with the final label at attribution-window close). The trainer must use the"
+                            + " same policy. oracle is for simulations only; the join rejects it."),
+            "one of wait, fnw, es-dfm, defer, oracle", LabelJoinSettings::isLabelingName);
+
+    /** Default of {@link #LABELING_ELAPSED} as ISO-8601, a constant so that command-line defaults can name it. */
+    public static final String DEFAULT_LABELING_ELAPSED = "PT15M";
+
+    /** The elapsed time {@code c} of es-dfm and defer: a clicked impression's first row waits this long. */
+    public static final Setting<Duration> LABELING_ELAPSED = Setting.of(
+            ConfigOptions.key("counterflow.labeling.elapsed").durationType()
+                    .defaultValue(Duration.parse(DEFAULT_LABELING_ELAPSED))
+                    .withDescription("Elapsed time c of the es-dfm and defer policies: a clicked impression's"
+                            + " first row is emitted when the watermark reaches ts_click + c, with the"
+                            + " conversion observed by then. At most the attribution window; it may exceed the"
+                            + " click window. fnw emits at the click (c = 0) and wait does not use it."),
+            "zero or positive", d -> !d.isNegative());
+
     private final long clickWindowMs;
     private final long attributionWindowMs;
     private final long allowedLatenessMs;
     private final int maxBufferedEarlyEvents;
+    private final Labeling labeling;
+    private final long labelingElapsedMs;
 
     private LabelJoinSettings(Builder b) {
         this.clickWindowMs = CLICK_WINDOW.check(b.clickWindow).toMillis();
         this.attributionWindowMs = ATTRIBUTION_WINDOW.check(b.attributionWindow).toMillis();
         this.allowedLatenessMs = ALLOWED_LATENESS.check(b.allowedLateness).toMillis();
         this.maxBufferedEarlyEvents = MAX_BUFFERED_EARLY_EVENTS.check(b.maxBufferedEarlyEvents);
+        this.labeling = Labeling.of(LABELING_POLICY.check(b.labeling));
+        this.labelingElapsedMs = LABELING_ELAPSED.check(b.labelingElapsed).toMillis();
+        // Only the policies that wait c need c <= aw (their first row must come by the window end); checking it
+        // for the others would reject a short attribution window over a setting they never read.
+        if (usesElapsed(labeling) && labelingElapsedMs > attributionWindowMs) {
+            throw new IllegalArgumentException(LABELING_ELAPSED.key() + " must be at most "
+                    + ATTRIBUTION_WINDOW.key() + " for policy " + labeling.cliName() + " (got "
+                    + b.labelingElapsed + " > " + b.attributionWindow + ")");
+        }
+    }
+
+    private static boolean isLabelingName(String name) {
+        try {
+            Labeling.of(name);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** The policies whose first row of a clicked impression waits the elapsed time. */
+    private static boolean usesElapsed(Labeling l) {
+        return l == Labeling.ES_DFM || l == Labeling.DEFER;
     }
 
     public static LabelJoinSettings defaults() {
@@ -75,7 +132,9 @@ public final class LabelJoinSettings implements Serializable {
         return builder().clickWindow(config.get(CLICK_WINDOW.option()))
                 .attributionWindow(config.get(ATTRIBUTION_WINDOW.option()))
                 .allowedLateness(config.get(ALLOWED_LATENESS.option()))
-                .maxBufferedEarlyEvents(config.get(MAX_BUFFERED_EARLY_EVENTS.option())).build();
+                .maxBufferedEarlyEvents(config.get(MAX_BUFFERED_EARLY_EVENTS.option()))
+                .labeling(config.get(LABELING_POLICY.option())).labelingElapsed(config.get(LABELING_ELAPSED.option()))
+                .build();
     }
 
     public long clickWindowMs() {
@@ -94,11 +153,24 @@ public final class LabelJoinSettings implements Serializable {
         return maxBufferedEarlyEvents;
     }
 
+    /** The labeling policy ({@link #LABELING_POLICY}); the trainer must weight rows by the same one. */
+    public Labeling labeling() {
+        return labeling;
+    }
+
+    /**
+     * The elapsed time {@code c} in ms ({@link #LABELING_ELAPSED}) as configured, whatever the policy: es-dfm and
+     * defer use it, fnw emits at the click (c = 0), wait ignores it.
+     */
+    public long labelingElapsedMs() {
+        return labelingElapsedMs;
+    }
+
     @Override
     public String toString() {
         return "LabelJoinSettings{clickWindowMs=" + clickWindowMs + ", attributionWindowMs=" + attributionWindowMs
                 + ", allowedLatenessMs=" + allowedLatenessMs + ", maxBufferedEarlyEvents=" + maxBufferedEarlyEvents
-                + "}";
+                + ", labeling=" + labeling.cliName() + ", labelingElapsedMs=" + labelingElapsedMs + "}";
     }
 
     /** Builder; every value starts at its setting's default. */
@@ -107,6 +179,8 @@ public final class LabelJoinSettings implements Serializable {
         private Duration attributionWindow = ATTRIBUTION_WINDOW.defaultValue();
         private Duration allowedLateness = ALLOWED_LATENESS.defaultValue();
         private Integer maxBufferedEarlyEvents = MAX_BUFFERED_EARLY_EVENTS.defaultValue();
+        private String labeling = LABELING_POLICY.defaultValue();
+        private Duration labelingElapsed = LABELING_ELAPSED.defaultValue();
 
         private Builder() {}
 
@@ -127,6 +201,22 @@ public final class LabelJoinSettings implements Serializable {
 
         public Builder maxBufferedEarlyEvents(int n) {
             this.maxBufferedEarlyEvents = n;
+            return this;
+        }
+
+        /** A policy name ({@link Labeling#cliName()}, e.g. {@code es-dfm}); validated in {@link #build()}. */
+        public Builder labeling(String name) {
+            this.labeling = name;
+            return this;
+        }
+
+        public Builder labeling(Labeling l) {
+            this.labeling = l.cliName();
+            return this;
+        }
+
+        public Builder labelingElapsed(Duration c) {
+            this.labelingElapsed = c;
             return this;
         }
 

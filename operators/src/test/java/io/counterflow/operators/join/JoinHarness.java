@@ -4,6 +4,7 @@ import io.counterflow.model.data.BadInputReason;
 import io.counterflow.model.data.Click;
 import io.counterflow.model.data.Conversion;
 import io.counterflow.model.data.DeadLetter;
+import io.counterflow.model.data.Emission;
 import io.counterflow.model.data.Features;
 import io.counterflow.model.data.Impression;
 import io.counterflow.model.data.LabeledSample;
@@ -11,6 +12,9 @@ import io.counterflow.model.data.Truth;
 
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.StateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 
@@ -31,15 +35,24 @@ final class JoinHarness implements AutoCloseable {
     static final long DAY = 24 * HOUR;
 
     final LabelJoinSettings settings;
+    final LabelingPolicy policy;
+    /** {@code null}: the harness's default (heap) backend. */
+    final StateBackend backend;
     final LabelJoinOperator operator;
     final KeyedOneInputStreamOperatorTestHarness<String, JoinEvent, LabeledSample> harness;
 
-    private JoinHarness(LabelJoinSettings settings, OperatorSubtaskState restoreFrom) throws Exception {
+    private JoinHarness(LabelJoinSettings settings, LabelingPolicy policy, StateBackend backend,
+            OperatorSubtaskState restoreFrom) throws Exception {
         this.settings = settings;
-        this.operator = new LabelJoinOperator(settings, LabelingPolicy.emitWhenFinal());
+        this.policy = policy;
+        this.backend = backend;
+        this.operator = new LabelJoinOperator(settings, policy);
         this.harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, new JoinEvent.ByImpressionId(),
                 Types.STRING);
         harness.getExecutionConfig().disableGenericTypes();
+        if (backend != null) {
+            harness.setStateBackend(backend);
+        }
         harness.setup(LabelJoinOperator.SAMPLE_TYPE.createSerializer(harness.getExecutionConfig()));
         if (restoreFrom != null) {
             harness.initializeState(restoreFrom);
@@ -48,11 +61,27 @@ final class JoinHarness implements AutoCloseable {
     }
 
     static JoinHarness open() throws Exception {
-        return new JoinHarness(LabelJoinSettings.defaults(), null);
+        return open(LabelJoinSettings.defaults());
     }
 
     static JoinHarness open(LabelJoinSettings settings) throws Exception {
-        return new JoinHarness(settings, null);
+        return open(settings, LabelingPolicy.emitWhenFinal());
+    }
+
+    static JoinHarness open(LabelJoinSettings settings, LabelingPolicy policy) throws Exception {
+        return open(settings, policy, null);
+    }
+
+    /** With an explicit state backend ({@code null}: the harness's heap backend). */
+    static JoinHarness open(LabelJoinSettings settings, LabelingPolicy policy, StateBackend backend)
+            throws Exception {
+        return new JoinHarness(settings, policy, backend, null);
+    }
+
+    /** A harness initialised from {@code snapshot}, e.g. one read from a golden file. */
+    static JoinHarness restore(LabelJoinSettings settings, LabelingPolicy policy, StateBackend backend,
+            OperatorSubtaskState snapshot) throws Exception {
+        return new JoinHarness(settings, policy, backend, snapshot);
     }
 
     static Impression impressionOf(String id, long ts) {
@@ -62,9 +91,24 @@ final class JoinHarness implements AutoCloseable {
         return new Impression(id, ts, f, new Truth(0.03, 0.1));
     }
 
+    /** An unclicked impression's FINAL row (0, 0), or a row without click and conversion times. */
     static LabeledSample sample(String id, long ts, int click, int conversion) {
         Impression i = impressionOf(id, ts);
         return new LabeledSample(id, ts, click, conversion, i.features, i.truth);
+    }
+
+    /** A FINAL row with its click and conversion times (0: none). */
+    static LabeledSample sample(String id, long ts, int click, int conversion, long clickTs, long conversionTs) {
+        return row(Emission.FINAL, id, ts, click, conversion, clickTs, conversionTs);
+    }
+
+    static LabeledSample row(Emission kind, String id, long ts, int click, int conversion, long clickTs,
+            long conversionTs) {
+        LabeledSample s = sample(id, ts, click, conversion);
+        s.emission = kind;
+        s.clickTs = clickTs;
+        s.conversionTs = conversionTs;
+        return s;
     }
 
     JoinHarness impression(String id, long ts) throws Exception {
@@ -122,8 +166,19 @@ final class JoinHarness implements AutoCloseable {
         return out;
     }
 
+    /** Keyed state entries (heap: as the harness counts them; RocksDB: keys of the join's two states). */
     int keyedStateEntries() {
-        return harness.numKeyedStateEntries();
+        if (backend == null) {
+            return harness.numKeyedStateEntries();
+        }
+        KeyedStateBackend<Object> keyed = operator.getKeyedStateBackend();
+        int n = 0;
+        for (String state : new String[] {"label", "early-events"}) {
+            try (var keys = keyed.getKeys(state, VoidNamespace.INSTANCE)) {
+                n += (int) keys.count();
+            }
+        }
+        return n;
     }
 
     int eventTimeTimers() {
@@ -140,7 +195,7 @@ final class JoinHarness implements AutoCloseable {
 
     /** A fresh operator and harness initialised from {@code snapshot}; the caller closes this one. */
     JoinHarness restoreInto(OperatorSubtaskState snapshot) throws Exception {
-        return new JoinHarness(settings, snapshot);
+        return new JoinHarness(settings, policy, backend, snapshot);
     }
 
     @Override

@@ -29,7 +29,7 @@ class LabelJoinOperatorTest {
     private static final long AW = 7 * DAY;
     private static final long L = 10 * MIN;
     /** A watermark after which nothing of an impression at T0 (clicked at most at T0 + CW) may remain. */
-    private static final long AFTER_ALL = T0 + CW + AW + L + 1;
+    static final long AFTER_ALL = T0 + CW + AW + L + 1;
 
     @Test
     void unclickedImpressionIsEmittedOnceWhenItsClickWindowCloses() throws Exception {
@@ -51,7 +51,7 @@ class LabelJoinOperatorTest {
             h.impression("a", T0).click("a", T0 + CW).watermark(T0 + CW + AW - 1);
             assertThat(h.samples()).isEmpty();
             h.watermark(T0 + CW + AW);
-            assertThat(h.samples()).containsExactly(sample("a", T0, 1, 0));
+            assertThat(h.samples()).containsExactly(sample("a", T0, 1, 0, T0 + CW, 0));
             assertThat(h.deadLetters()).isEmpty();
             h.watermark(AFTER_ALL);
             assertCleaned(h);
@@ -76,7 +76,7 @@ class LabelJoinOperatorTest {
         try (JoinHarness h = JoinHarness.open()) {
             h.impression("a", T0).click("a", T0 + MIN).conversion("a", T0 + MIN + AW);
             // No watermark at all: a conversion makes (1, 1) final.
-            assertThat(h.samples()).containsExactly(sample("a", T0, 1, 1));
+            assertThat(h.samples()).containsExactly(sample("a", T0, 1, 1, T0 + MIN, T0 + MIN + AW));
             h.watermark(AFTER_ALL);
             assertThat(h.samples()).hasSize(1);
             assertThat(h.deadLetters()).isEmpty();
@@ -92,7 +92,7 @@ class LabelJoinOperatorTest {
             assertThat(h.reasons()).containsExactly(BadInputReason.CONVERSION_OUTSIDE_WINDOW,
                     BadInputReason.CONVERSION_OUTSIDE_WINDOW);
             h.watermark(T0 + MIN + AW);
-            assertThat(h.samples()).containsExactly(sample("a", T0, 1, 0));
+            assertThat(h.samples()).containsExactly(sample("a", T0, 1, 0, T0 + MIN, 0));
             // after the final sample, an out-of-window conversion is still told apart from an expired one
             h.conversion("a", T0 + MIN + AW + 2);
             assertThat(h.reasons()).last().isEqualTo(BadInputReason.CONVERSION_OUTSIDE_WINDOW);
@@ -122,7 +122,7 @@ class LabelJoinOperatorTest {
     void conversionThatArrivesBeforeItsClickWaitsForIt() throws Exception {
         try (JoinHarness h = JoinHarness.open()) {
             h.impression("a", T0).conversion("a", T0 + 20 * MIN).click("a", T0 + 10 * MIN);
-            assertThat(h.samples()).containsExactly(sample("a", T0, 1, 1));
+            assertThat(h.samples()).containsExactly(sample("a", T0, 1, 1, T0 + 10 * MIN, T0 + 20 * MIN));
             assertThat(h.deadLetters()).isEmpty();
             h.watermark(AFTER_ALL);
             assertCleaned(h);
@@ -136,9 +136,10 @@ class LabelJoinOperatorTest {
             assertThat(h.samples()).isEmpty();
             assertThat(h.eventTimeTimers()).isEqualTo(3); // one per early bucket
             h.impression("a", T0).impression("b", T0);
-            assertThat(h.samples()).containsExactly(sample("a", T0, 1, 1));
+            LabeledSample a = sample("a", T0, 1, 1, T0 + MIN, T0 + 2 * MIN);
+            assertThat(h.samples()).containsExactly(a);
             h.watermark(T0 + MIN + AW);
-            assertThat(h.samples()).containsExactly(sample("a", T0, 1, 1), sample("b", T0, 1, 0));
+            assertThat(h.samples()).containsExactly(a, sample("b", T0, 1, 0, T0 + MIN, 0));
             assertThat(h.deadLetters()).isEmpty();
             h.watermark(AFTER_ALL);
             assertCleaned(h);
@@ -172,7 +173,7 @@ class LabelJoinOperatorTest {
             assertThat(h.deadLetters().get(0).detail).contains("buffer full")
                     .contains(LabelJoinSettings.MAX_BUFFERED_EARLY_EVENTS.key());
             h.impression("a", T0).watermark(AFTER_ALL);
-            assertThat(h.samples()).containsExactly(sample("a", T0, 1, 0));
+            assertThat(h.samples()).containsExactly(sample("a", T0, 1, 0, T0 + 1, 0));
             assertThat(h.metrics().duplicateClicks.getCount()).isEqualTo(1);
             assertCleaned(h);
         }
@@ -184,7 +185,7 @@ class LabelJoinOperatorTest {
             h.impression("a", T0).impression("a", T0 + 1).click("a", T0 + MIN).click("a", T0 + MIN)
                     .click("a", T0 + 2 * MIN).conversion("a", T0 + HOURS(1)).conversion("a", T0 + HOURS(1))
                     .conversion("a", T0 + HOURS(2));
-            assertThat(h.samples()).containsExactly(sample("a", T0, 1, 1));
+            assertThat(h.samples()).containsExactly(sample("a", T0, 1, 1, T0 + MIN, T0 + HOURS(1)));
             assertThat(h.reasons()).containsExactly(BadInputReason.DUPLICATE_IMPRESSION);
             h.impression("a", T0); // after the sample: still a duplicate, thanks to the tombstone
             h.watermark(AFTER_ALL);
@@ -210,7 +211,7 @@ class LabelJoinOperatorTest {
             assertThat(h.reasons()).containsExactly(BadInputReason.LATE_EVENT, BadInputReason.LATE_EVENT);
             assertThat(h.deadLetters().get(0).detail).contains("allowed lateness");
             h.watermark(AFTER_ALL);
-            assertThat(h.samples()).containsExactly(sample("a", T0, 1, 0));
+            assertThat(h.samples()).containsExactly(sample("a", T0, 1, 0, T0 + 5 * MIN, 0));
             assertCleaned(h);
         }
     }
@@ -227,7 +228,7 @@ class LabelJoinOperatorTest {
             h.conversion("b", T0 + MIN + AW - 1);
             assertThat(h.reasons()).containsExactly(BadInputReason.EXPIRED_IMPRESSION,
                     BadInputReason.EXPIRED_IMPRESSION);
-            assertThat(h.samples()).containsExactly(sample("a", T0, 0, 0), sample("b", T0, 1, 0));
+            assertThat(h.samples()).containsExactly(sample("a", T0, 0, 0), sample("b", T0, 1, 0, T0 + MIN, 0));
             // the tombstone goes once the lateness has passed: then nothing is left
             h.watermark(T0 + MIN + AW + L);
             assertThat(h.keyedStateEntries()).isEqualTo(1);
@@ -319,7 +320,7 @@ class LabelJoinOperatorTest {
      * A stream exercising every path: six impressions, early events, duplicates, windows, expiry. With {@code h
      * == null} only counts the steps; with {@code range} feeds steps {@code [range[0], range[1])}.
      */
-    private static int feedMixedScript(JoinHarness h, int[] range) throws Exception {
+    static int feedMixedScript(JoinHarness h, int[] range) throws Exception {
         List<JoinEvent> script = new ArrayList<>();
         List<Long> watermarks = new ArrayList<>(); // parallel: a watermark after the event, or null
         Step s = new Step(script, watermarks);
