@@ -12,6 +12,7 @@ import io.counterflow.model.metrics.Evaluation;
 import io.counterflow.model.metrics.EvaluationResult;
 import io.counterflow.model.nn.CvrModel;
 import io.counterflow.model.settings.Settings;
+import io.counterflow.operators.join.EmissionSchedule;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -42,7 +43,12 @@ final class PolicyRun {
     static PolicyRun run(World w, Labeling policy, long elapsedMs, Settings settings, Backend be, int batchSize,
             long sliceMs, long warmupMs) {
         long t0 = System.nanoTime();
-        Emissions e = Emissions.of(w, policy, elapsedMs);
+        long[] ts = new long[w.impressions.length];
+        for (int i = 0; i < ts.length; i++) {
+            ts[i] = w.impressions[i].ts;
+        }
+        EmissionSchedule e = EmissionSchedule.of(ts, w.clickTs, w.conversionTs, w.clickWindowMs,
+                w.attributionWindowMs, policy, elapsedMs);
         List<Features> head = new ArrayList<>();
         for (int i = 0; i < Math.min(10_000, w.impressions.length); i++) {
             head.add(w.impressions[i].features);

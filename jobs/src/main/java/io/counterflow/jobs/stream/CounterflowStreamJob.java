@@ -59,7 +59,9 @@ public final class CounterflowStreamJob {
         this.join = Objects.requireNonNull(join, "join");
         this.labeling = LabelingPolicy.of(join); // the policy counterflow.labeling.policy names; rejects oracle
         this.batching = Objects.requireNonNull(batching, "batching");
-        this.training = Objects.requireNonNull(training, "training");
+        // The trainer weights the rows of the join's policy: it takes the policy and its windows from the join.
+        this.training = Objects.requireNonNull(training, "training").withFeedback(join.labeling(),
+                join.attributionWindowMs(), join.labelingElapsedMs());
         if (training.batchCapacity() < batching.batchSize()) {
             throw new IllegalArgumentException("the trainer's batch capacity (" + training.batchCapacity()
                     + ") is below " + MiniBatchSettings.BATCH_SIZE.key() + " (" + batching.batchSize()

@@ -89,6 +89,27 @@ public final class TrainingSettings implements Serializable {
     private final long attributionWindowMs;
     private final long labelingElapsedMs;
 
+    private TrainingSettings(TrainingSettings o, Labeling labeling, long attributionWindowMs, long elapsedMs) {
+        this.backend = o.backend;
+        this.batchCapacity = o.batchCapacity;
+        this.categoricalFields = o.categoricalFields;
+        this.multiValuedFields = o.multiValuedFields;
+        this.numericFields = o.numericFields;
+        this.evalWindow = o.evalWindow;
+        this.evalEvery = o.evalEvery;
+        this.stagingDir = o.stagingDir;
+        this.model = o.model;
+        this.labeling = labeling.cliName();
+        this.attributionWindowMs = attributionWindowMs;
+        // fnw and wait never wait after the click; es-dfm and defer need c within the window.
+        this.labelingElapsedMs = Math.min(elapsedMs, attributionWindowMs);
+    }
+
+    /** These settings for the rows of {@code labeling} with the join's attribution window and elapsed time c. */
+    public TrainingSettings withFeedback(Labeling labeling, long attributionWindowMs, long elapsedMs) {
+        return new TrainingSettings(this, labeling, attributionWindowMs, elapsedMs);
+    }
+
     private TrainingSettings(Builder b) {
         this.backend = BACKEND.check(b.backend);
         this.batchCapacity = MiniBatchSettings.BATCH_SIZE.check(b.batchCapacity);

@@ -1,22 +1,25 @@
-package io.counterflow.jobs.eval;
+package io.counterflow.operators.join;
 
 import io.counterflow.model.data.Emission;
 import io.counterflow.model.feedback.Labeling;
 import java.util.Arrays;
 
 /**
- * The rows a labeling policy emits for a world, in emission order: the join's rules (operators/join, one class
- * per policy) for clean events and a watermark equal to event time. Rows are primitive arrays: emission time,
+ * The rows a labeling policy emits for a set of impressions whose click and conversion times are known, in
+ * emission order: the rules of the policy classes ({@link EmitWhenFinal}, {@link FakeNegativeWeighted}, {@link
+ * ElapsedTimeSampling}, {@link DeferredFinalCopy}) for clean events and a watermark at event time, computed in one
+ * pass instead of by the stateful operator — for simulations (feedback-eval); {@code EmissionScheduleTest} checks
+ * that it matches {@link LabelJoinOperator}. Also covers {@code oracle}. Rows are primitive arrays: emission time,
  * impression index, emission kind and conversion label.
  */
-final class Emissions {
-    final long[] time;
-    final int[] impression;
-    final Emission[] kind;
-    final byte[] conversion;
-    final int size;
+public final class EmissionSchedule {
+    public final long[] time;
+    public final int[] impression;
+    public final Emission[] kind;
+    public final byte[] conversion;
+    public final int size;
 
-    private Emissions(long[] time, int[] impression, Emission[] kind, byte[] conversion, int size) {
+    private EmissionSchedule(long[] time, int[] impression, Emission[] kind, byte[] conversion, int size) {
         this.time = time;
         this.impression = impression;
         this.kind = kind;
@@ -24,9 +27,15 @@ final class Emissions {
         this.size = size;
     }
 
-    /** @param elapsedMs es-dfm and defer: the waiting time c after the click */
-    static Emissions of(World w, Labeling policy, long elapsedMs) {
-        int n = w.impressions.length;
+    /**
+     * @param impressionTs per impression, its event time
+     * @param clickTs its accepted click's time, or {@code Long.MIN_VALUE} when unclicked
+     * @param conversionTs its accepted conversion's time (inside the attribution window), or {@code Long.MIN_VALUE}
+     * @param elapsedMs es-dfm and defer: the waiting time c after the click
+     */
+    public static EmissionSchedule of(long[] impressionTs, long[] clickTs, long[] conversionTs, long clickWindowMs,
+            long attributionWindowMs, Labeling policy, long elapsedMs) {
+        int n = impressionTs.length;
         int cap = n * 2 + 16;
         long[] t = new long[cap];
         int[] imp = new int[cap];
@@ -35,9 +44,9 @@ final class Emissions {
         int k = 0;
         long c = policy == Labeling.FNW ? 0 : elapsedMs;
         for (int i = 0; i < n; i++) {
-            long ts = w.impressions[i].ts;
-            long click = w.clickTs[i];
-            long conversion = w.conversionTs[i];
+            long ts = impressionTs[i];
+            long click = clickTs[i];
+            long conversion = conversionTs[i];
             if (k + 3 > t.length) {
                 t = Arrays.copyOf(t, t.length * 2);
                 imp = Arrays.copyOf(imp, t.length);
@@ -45,31 +54,31 @@ final class Emissions {
                 conv = Arrays.copyOf(conv, t.length);
             }
             if (click == Long.MIN_VALUE) {
-                k = add(t, imp, kind, conv, k, ts + w.clickWindowMs, i, Emission.FINAL, 0);
+                k = add(t, imp, kind, conv, k, ts + clickWindowMs, i, Emission.FINAL, 0);
                 continue;
             }
             boolean converted = conversion != Long.MIN_VALUE;
             switch (policy) {
                 case WAIT:
                     k = converted ? add(t, imp, kind, conv, k, conversion, i, Emission.FINAL, 1)
-                            : add(t, imp, kind, conv, k, click + w.attributionWindowMs, i, Emission.FINAL, 0);
+                            : add(t, imp, kind, conv, k, click + attributionWindowMs, i, Emission.FINAL, 0);
                     break;
                 case ORACLE:
-                    k = add(t, imp, kind, conv, k, ts + w.clickWindowMs, i, Emission.FINAL, converted ? 1 : 0);
+                    k = add(t, imp, kind, conv, k, ts + clickWindowMs, i, Emission.FINAL, converted ? 1 : 0);
                     break;
                 default: {
-                    boolean early = converted && conversion <= click + c;
+                    boolean early = policy != Labeling.FNW && converted && conversion <= click + c;
                     k = add(t, imp, kind, conv, k, click + c, i, Emission.FIRST, early ? 1 : 0);
                     if (converted && !early) {
                         k = add(t, imp, kind, conv, k, conversion, i, Emission.CORRECTION, 1);
                     } else if (policy == Labeling.DEFER) {
-                        k = add(t, imp, kind, conv, k, click + w.attributionWindowMs, i, Emission.FINAL_COPY,
+                        k = add(t, imp, kind, conv, k, click + attributionWindowMs, i, Emission.FINAL_COPY,
                                 early ? 1 : 0);
                     }
                 }
             }
         }
-        // Stable sort by time: key = (time − t0) · 2^23 + sequence would overflow for long streams, so sort indices.
+        // Stable sort by emission time (ties keep impression order, as the operator's timers fire in order).
         Integer[] order = new Integer[k];
         for (int i = 0; i < k; i++) {
             order[i] = i;
@@ -88,7 +97,7 @@ final class Emissions {
             sk[i] = kinds[kind[o]];
             sc[i] = conv[o];
         }
-        return new Emissions(st, si, sk, sc, k);
+        return new EmissionSchedule(st, si, sk, sc, k);
     }
 
     private static int add(long[] t, int[] imp, byte[] kind, byte[] conv, int k, long time, int i, Emission e,
