@@ -45,6 +45,9 @@ class UserErrorsTest {
                 Arguments.of("stream", "stream --snapshot-path {tmp}/s --bootstrap-servers", "--bootstrap-servers"),
                 Arguments.of("stream", "stream --bootstrap-servers localhost:1 --snapshot-path {tmp}/s --keep 0",
                         "keep must be at least 1 (got 0)"),
+                Arguments.of("stream", "stream --bootstrap-servers localhost:1 --snapshot-path {tmp}/s"
+                        + " --mixing-buffer 100",
+                        "counterflow.batch.mixing-buffer must be 0 or at least counterflow.batch.size (256) (got 100)"),
                 Arguments.of("broker", "broker --topics a/b", "'a/b' is not a legal Kafka topic name"),
                 Arguments.of("offline-demo", "offline-demo --impressions 2", "--impressions must be at least 4, got 2"),
                 Arguments.of("offline-demo", "offline-demo --work-dir {tmp}/afile", "{tmp}/afile: exists and is not"),
