@@ -84,6 +84,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "256", description = "Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
+    @Option(names = "--mixing-buffer", defaultValue = "32768", description = "Mixing buffer in samples, about the"
+            + " samples of one attribution window here; 0: off (default: ${DEFAULT-VALUE}; docs/batching.md).")
+    int mixingBuffer;
+
     @Option(names = "--checkpoint-interval", defaultValue = "PT3S", description = "Default: ${DEFAULT-VALUE}.")
     Duration checkpointInterval;
 
@@ -145,7 +149,8 @@ public final class DemoCommand implements Callable<Integer> {
                 .attributionWindow(ATTRIBUTION_WINDOW).allowedLateness(Duration.ofMinutes(1)).labeling(labeling)
                 .labelingElapsed(labelingElapsed).build();
         LabelingPolicy.of(join); // rejects oracle (simulations only) before the broker starts
-        MiniBatchSettings batching = new MiniBatchSettings(batchSize, Duration.ofSeconds(1));
+        MiniBatchSettings batching = new MiniBatchSettings(batchSize, Duration.ofSeconds(1), mixingBuffer,
+                MiniBatchSettings.MIXING_SEED.defaultValue());
         Settings settings = model.toSettings();
         if (settings.get(Settings.BUCKETS).equals(Settings.BUCKETS.defaultValue)) {
             settings.set(Settings.BUCKETS, 1 << 16); // the demo world has 12k users+items: keep checkpoints small

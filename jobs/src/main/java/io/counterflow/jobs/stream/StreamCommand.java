@@ -90,6 +90,14 @@ public final class StreamCommand implements Callable<Integer> {
             description = "Emit a smaller batch after this long, processing time (default: ${DEFAULT-VALUE}).")
     Duration batchMaxDelay;
 
+    @Option(names = "--mixing-buffer", defaultValue = "0", description = "Mixing buffer in samples: batches are"
+            + " drawn at random from it, spreading bursts of one label kind; size it to several times the bursts;"
+            + " 0: off (default: ${DEFAULT-VALUE}).")
+    int mixingBuffer;
+
+    @Option(names = "--mixing-seed", defaultValue = "0", description = "Seed of the mixing draws (default: ${DEFAULT-VALUE}).")
+    long mixingSeed;
+
     @Option(names = "--backend", defaultValue = "openblas", description = "openblas, java, cuda or auto (default: ${DEFAULT-VALUE}).")
     String backend;
 
@@ -134,7 +142,7 @@ public final class StreamCommand implements Callable<Integer> {
         var deadLetters = DeadLetterSink.kafka(bootstrapServers, deadLetterTopic);
         LabelJoinSettings join = joinSettings();
         LabelingPolicy.of(join); // rejects oracle (simulations only) before anything starts
-        MiniBatchSettings batching = new MiniBatchSettings(batchSize, batchMaxDelay);
+        MiniBatchSettings batching = new MiniBatchSettings(batchSize, batchMaxDelay, mixingBuffer, mixingSeed);
         TrainingSettings training = trainingSettings();
         if (checkpointInterval != null && (checkpointInterval.isNegative() || checkpointInterval.isZero())) {
             throw new UserError("--checkpoint-interval must be positive, got " + checkpointInterval);

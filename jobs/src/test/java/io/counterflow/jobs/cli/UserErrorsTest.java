@@ -52,6 +52,9 @@ class UserErrorsTest {
                         + " counterflow.join.attribution-window for policy defer (got PT192H > PT168H)"),
                 Arguments.of("demo", "demo --labeling oracle",
                         "oracle needs the final labels in advance: simulations only"),
+                Arguments.of("stream", "stream --bootstrap-servers localhost:1 --snapshot-path {tmp}/s"
+                        + " --mixing-buffer 100",
+                        "counterflow.batch.mixing-buffer must be 0 or at least counterflow.batch.size (256) (got 100)"),
                 Arguments.of("broker", "broker --topics a/b", "'a/b' is not a legal Kafka topic name"),
                 Arguments.of("offline-demo", "offline-demo --impressions 2", "--impressions must be at least 4, got 2"),
                 Arguments.of("offline-demo", "offline-demo --work-dir {tmp}/afile", "{tmp}/afile: exists and is not"),

@@ -3,26 +3,30 @@ package io.counterflow.operators.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.counterflow.model.data.Features;
-import io.counterflow.model.data.LabeledSample;
-
 import org.apache.flink.api.common.ExecutionConfig;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.PojoTypeInfo;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Harness tests of {@link MiniBatcher}: count trigger, processing-time trigger, end of input, restore. */
+/**
+ * Harness tests of {@link MiniBatcher} without a mixing buffer ({@code mixing-buffer = 0}, the default: the batcher
+ * before mixing existed, unchanged): count trigger, processing-time trigger, end of input, restore. The mixing
+ * buffer is tested in {@link MixingBufferTest}.
+ */
 class MiniBatcherTest {
+
+    private static BatcherHarness open(int size, long maxDelayMs, OperatorSubtaskState restore) throws Exception {
+        return BatcherHarness.open(BatcherHarness.plain(size, maxDelayMs), restore);
+    }
 
     @Test
     void emitsABatchAsSoonAsBatchSizeSamplesAreBuffered() throws Exception {
-        try (Batcher b = Batcher.open(3, 1000, null)) {
+        try (BatcherHarness b = open(3, 1000, null)) {
             b.time(0);
             for (int i = 0; i < 7; i++) {
                 b.add(i);
@@ -35,7 +39,7 @@ class MiniBatcherTest {
 
     @Test
     void emitsWhatIsBufferedWhenTheMaxDelayHasPassedSinceTheFirstSample() throws Exception {
-        try (Batcher b = Batcher.open(100, 1000, null)) {
+        try (BatcherHarness b = open(100, 1000, null)) {
             b.time(10).add(0).time(500).add(1).time(1009);
             assertThat(b.batches()).isEmpty();
             b.time(1010);
@@ -51,7 +55,7 @@ class MiniBatcherTest {
 
     @Test
     void aCountTriggeredBatchCancelsItsTimer() throws Exception {
-        try (Batcher b = Batcher.open(2, 1000, null)) {
+        try (BatcherHarness b = open(2, 1000, null)) {
             b.time(0).add(0).add(1);
             assertThat(b.harness.getProcessingTimeService().getNumActiveTimers()).isZero();
             b.time(5000);
@@ -61,7 +65,7 @@ class MiniBatcherTest {
 
     @Test
     void flushesOnEndOfInput() throws Exception {
-        try (Batcher b = Batcher.open(100, 60_000, null)) {
+        try (BatcherHarness b = open(100, 60_000, null)) {
             b.time(0).add(0).add(1).add(2);
             b.harness.endInput();
             assertThat(b.batches()).containsExactly(List.of(0, 1, 2));
@@ -71,19 +75,19 @@ class MiniBatcherTest {
     @Test
     void snapshotRestoreAndContinueLosesNothingAndMatchesAnUninterruptedRun() throws Exception {
         List<List<Integer>> uninterrupted;
-        try (Batcher b = Batcher.open(3, 1000, null)) {
+        try (BatcherHarness b = open(3, 1000, null)) {
             b.time(0).add(0).add(1).add(2).add(3).add(4).add(5).add(6);
             b.harness.endInput();
             uninterrupted = b.batches();
         }
         List<List<Integer>> out = new ArrayList<>();
         OperatorSubtaskState snap;
-        try (Batcher b = Batcher.open(3, 1000, null)) {
+        try (BatcherHarness b = open(3, 1000, null)) {
             b.time(0).add(0).add(1).add(2).add(3).add(4); // [0,1,2] out, [3,4] buffered
             snap = b.harness.snapshot(1, 1);
             out.addAll(b.batches());
         }
-        try (Batcher b = Batcher.open(3, 1000, snap)) {
+        try (BatcherHarness b = open(3, 1000, snap)) {
             assertThat(b.operator.buffered()).isEqualTo(2);
             b.add(5).add(6);
             b.harness.endInput();
@@ -95,11 +99,11 @@ class MiniBatcherTest {
     @Test
     void restoredSamplesAreFlushedByTheTimerToo() throws Exception {
         OperatorSubtaskState snap;
-        try (Batcher b = Batcher.open(10, 1000, null)) {
+        try (BatcherHarness b = open(10, 1000, null)) {
             b.time(0).add(0).add(1);
             snap = b.harness.snapshot(1, 1);
         }
-        try (Batcher b = Batcher.open(10, 1000, snap)) {
+        try (BatcherHarness b = open(10, 1000, snap)) {
             // the restored harness's clock starts at 0: the delay restarts from the restore
             assertThat(b.harness.getProcessingTimeService().getNumActiveTimers()).isEqualTo(1);
             b.time(1000);
@@ -115,6 +119,21 @@ class MiniBatcherTest {
                 .hasMessageContaining("counterflow.batch.max-delay");
         assertThat(MiniBatchSettings.defaults().batchSize()).isEqualTo(256);
         assertThat(MiniBatchSettings.defaults().maxDelayMs()).isEqualTo(1000);
+        assertThatThrownBy(() -> new MiniBatchSettings(10, Duration.ofSeconds(1), -1, 0L))
+                .hasMessageContaining("counterflow.batch.mixing-buffer must be between 0 and 16777216 (got -1)");
+        assertThatThrownBy(() -> new MiniBatchSettings(10, Duration.ofSeconds(1), (1 << 24) + 1, 0L))
+                .hasMessageContaining("counterflow.batch.mixing-buffer");
+        assertThatThrownBy(() -> new MiniBatchSettings(64, Duration.ofSeconds(1), 63, 0L)).hasMessage(
+                "counterflow.batch.mixing-buffer must be 0 or at least counterflow.batch.size (64) (got 63)");
+        assertThat(MiniBatchSettings.defaults().mixingBuffer()).isZero();
+        assertThat(MiniBatchSettings.defaults().mixing()).isFalse();
+        assertThat(new MiniBatchSettings(64, Duration.ofSeconds(1), 64, 0L).mixing()).isTrue();
+        Configuration config = new Configuration();
+        config.set(MiniBatchSettings.MIXING_BUFFER.option(), 3 * 256);
+        config.set(MiniBatchSettings.MIXING_SEED.option(), 99L);
+        MiniBatchSettings read = MiniBatchSettings.fromConfig(config);
+        assertThat(read.mixingBuffer()).isEqualTo(3 * 256);
+        assertThat(read.mixingSeed()).isEqualTo(99L);
     }
 
     @Test
@@ -123,57 +142,5 @@ class MiniBatcherTest {
         config.disableGenericTypes();
         assertThat(SampleBatch.TYPE_INFO).isInstanceOf(PojoTypeInfo.class);
         SampleBatch.TYPE_INFO.createSerializer(config);
-    }
-
-    /** Fluent wrapper of the harness; samples are numbered by their {@code ts}. */
-    private static final class Batcher implements AutoCloseable {
-        final MiniBatcher operator;
-        final OneInputStreamOperatorTestHarness<LabeledSample, SampleBatch> harness;
-
-        private Batcher(MiniBatcher operator, OneInputStreamOperatorTestHarness<LabeledSample, SampleBatch> h) {
-            this.operator = operator;
-            this.harness = h;
-        }
-
-        static Batcher open(int size, long maxDelayMs, OperatorSubtaskState restore) throws Exception {
-            MiniBatcher op = new MiniBatcher(new MiniBatchSettings(size, Duration.ofMillis(maxDelayMs)));
-            OneInputStreamOperatorTestHarness<LabeledSample, SampleBatch> h = new OneInputStreamOperatorTestHarness<>(
-                    op, Types.POJO(LabeledSample.class).createSerializer(new ExecutionConfig()));
-            h.getExecutionConfig().disableGenericTypes();
-            h.setup(SampleBatch.TYPE_INFO.createSerializer(h.getExecutionConfig()));
-            if (restore != null) {
-                h.initializeState(restore);
-            }
-            h.open();
-            return new Batcher(op, h);
-        }
-
-        Batcher add(int n) throws Exception {
-            harness.processElement(new LabeledSample("imp-" + n, n, n % 2, 0, new Features(), null), n);
-            return this;
-        }
-
-        Batcher time(long t) throws Exception {
-            harness.setProcessingTime(t);
-            return this;
-        }
-
-        List<List<Integer>> batches() {
-            List<List<Integer>> out = new ArrayList<>();
-            for (SampleBatch b : harness.extractOutputValues()) {
-                assertThat(b.count).isEqualTo(b.samples.length);
-                List<Integer> ids = new ArrayList<>();
-                for (LabeledSample s : b.samples) {
-                    ids.add((int) s.ts);
-                }
-                out.add(ids);
-            }
-            return out;
-        }
-
-        @Override
-        public void close() throws Exception {
-            harness.close();
-        }
     }
 }
