@@ -114,6 +114,7 @@ public final class BatchEncoder {
                 }
             }
         }
+        boolean provisional = false;
         int mv = 0;
         int nc = space.catFields.length;
         int nm = space.multiFields.length;
@@ -125,6 +126,7 @@ public final class BatchEncoder {
             out.conversion[i] = s.conversion;
             out.impressionWeight[i] = s.emission == null || s.emission == Emission.FINAL || s.emission == Emission.FIRST ? 1f : 0f;
             out.labelWeight[i] = 1f;
+            provisional |= s.click == 1 && s.conversion == 0 && s.emission == Emission.FIRST;
             if (s.truth != null) {
                 out.truthCvr[i] = (float) s.truth.cvr;
                 out.truthCtr[i] = (float) s.truth.ctr;
@@ -173,6 +175,7 @@ public final class BatchEncoder {
         }
         out.mvStart[n * nm] = mv;
         out.hasTruth = allTruth;
+        out.provisionalLabels = provisional;
     }
 
     private int catField(String name, int position) {

@@ -45,6 +45,8 @@ public final class EncodedBatch {
      * {@link io.counterflow.model.feedback.FeedbackCorrection}).
      */
     public final float[] labelWeight;
+    /** Whether some clicked row's conversion label is provisional (a FIRST row with conversion 0). */
+    public boolean provisionalLabels;
 
     /** Distinct table rows touched by this batch, in order of first occurrence. */
     public int[] uniqueRows;

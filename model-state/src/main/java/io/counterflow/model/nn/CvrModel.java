@@ -297,19 +297,26 @@ public final class CvrModel implements AutoCloseable {
 
     /**
      * Sets every head's output bias to the logit of its base rate in this batch (smoothed as (Σ + 0.5)/(count +
-     * 1) and kept in [1e-4, 1 − 1e-4]), or of the stated prior rates: CTR the click rate, CVR the conversion rate among clicks, the
+     * 1) and kept in [1e-4, 1 − 1e-4]), or of the stated prior rates (the CVR prior also when the batch's clicked
+     * labels are provisional): CTR the click rate, CVR the conversion rate among clicks, the
      * imputation and counterfactual heads what their objective says ({@link Objective#initialLogit}).
      */
     private void initialiseOutputBiases(EncodedBatch b) {
+        double impressions = 0;
         double clicks = 0;
         double conversions = 0;
         for (int i = 0; i < b.n; i++) {
-            clicks += b.click[i] > 0.5f ? 1 : 0;
-            conversions += b.click[i] > 0.5f && b.conversion[i] > 0.5f ? 1 : 0;
+            // Impression rows only (a copy of a row is not another impression).
+            double a = b.impressionWeight[i];
+            impressions += a;
+            clicks += b.click[i] > 0.5f ? a : 0;
+            conversions += b.click[i] > 0.5f && b.conversion[i] > 0.5f ? a : 0;
         }
         boolean prior = biasInit.equals("prior");
-        double ctr = clamp(prior ? settings.get(Settings.PRIOR_CTR) : (clicks + 0.5) / (b.n + 1));
-        double cvr = clamp(prior ? settings.get(Settings.PRIOR_CVR) : (conversions + 0.5) / (clicks + 1));
+        double ctr = clamp(prior ? settings.get(Settings.PRIOR_CTR) : (clicks + 0.5) / (impressions + 1));
+        // Provisional negatives (an early-emitting labeling policy) say nothing yet about the conversion rate.
+        double cvr = clamp(prior || b.provisionalLabels ? settings.get(Settings.PRIOR_CVR)
+                : (conversions + 0.5) / (clicks + 1));
         float[] v = new float[1];
         for (Head h : arch.heads) {
             v[0] = (float) objective.initialLogit(h, ctr, cvr);
