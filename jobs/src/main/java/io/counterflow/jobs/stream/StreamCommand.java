@@ -63,7 +63,8 @@ public final class StreamCommand implements Callable<Integer> {
     @Option(names = "--labeling", defaultValue = LabelJoinSettings.DEFAULT_LABELING_POLICY,
             description = "Labeling policy of the join: wait (one row per impression when its labels are final),"
                     + " fnw, es-dfm or defer (delayed feedback: a clicked impression's row early, corrected later);"
-                    + " the trainer's weighting must use the same policy (default: ${DEFAULT-VALUE}).")
+                    + " the trainer weights its rows for the same policy (default: ${DEFAULT-VALUE}, the winner of"
+                    + " docs/delayed-feedback.md).")
     String labeling;
 
     @Option(names = "--labeling-elapsed", defaultValue = LabelJoinSettings.DEFAULT_LABELING_ELAPSED,

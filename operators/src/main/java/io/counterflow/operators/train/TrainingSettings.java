@@ -224,7 +224,7 @@ public final class TrainingSettings implements Serializable {
         private String stagingDir = STAGING_DIR.defaultValue();
         private Settings model = new Settings();
 
-        private Labeling labeling = Labeling.WAIT;
+        private Labeling labeling = Labeling.of(io.counterflow.operators.join.LabelJoinSettings.DEFAULT_LABELING_POLICY);
         private long attributionWindowMs = 7 * 24 * 3_600_000L;
         private long labelingElapsedMs = 15 * 60_000L;
 
