@@ -12,7 +12,7 @@ import java.io.UncheckedIOException;
  *
  * <pre>
  * counts{samples,clicks,conversions}
- * ctr{auc,ks,logloss}                           pCTR vs click, all samples
+ * ctr{auc,ks,logloss,mean_pred,mean_label}     pCTR vs click, all samples
  * cvr_click_space{auc,ks,f1,recall,mean_pred,mean_label}   pCVR vs conversion, clicked samples only
  * ctcvr{auc,ks,f1,recall}                       pCTR·pCVR vs conversion, all samples
  * cvr_entire_space{mean_pred,mean_truth,bias,auc_vs_truth}  only when every sample carries truth:
@@ -98,6 +98,8 @@ public final class EvaluationResult {
         number(g, "auc", ctr.auc());
         number(g, "ks", ctr.ks());
         number(g, "logloss", ctr.logLoss());
+        number(g, "mean_pred", ctr.meanPrediction());
+        number(g, "mean_label", ctr.meanLabel());
         g.writeEndObject();
 
         g.writeObjectFieldStart("cvr_click_space");

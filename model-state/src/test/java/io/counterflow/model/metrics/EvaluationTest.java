@@ -28,7 +28,7 @@ class EvaluationTest {
         assertThat(j.fieldNames()).toIterable()
                 .containsExactly("counts", "ctr", "cvr_click_space", "ctcvr", "cvr_entire_space", "propensity");
         assertThat(j.get("counts").fieldNames()).toIterable().containsExactly("samples", "clicks", "conversions");
-        assertThat(j.get("ctr").fieldNames()).toIterable().containsExactly("auc", "ks", "logloss");
+        assertThat(j.get("ctr").fieldNames()).toIterable().containsExactly("auc", "ks", "logloss", "mean_pred", "mean_label");
         assertThat(j.get("cvr_click_space").fieldNames()).toIterable()
                 .containsExactly("auc", "ks", "f1", "recall", "mean_pred", "mean_label");
         assertThat(j.get("ctcvr").fieldNames()).toIterable().containsExactly("auc", "ks", "f1", "recall");
