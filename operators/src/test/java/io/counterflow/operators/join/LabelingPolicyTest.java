@@ -250,9 +250,10 @@ class LabelingPolicyTest {
     @Test
     void labelingSettingsAreValidatedAndReadFromTheConfiguration() {
         LabelJoinSettings d = LabelJoinSettings.defaults();
-        assertThat(d.labeling()).isEqualTo(Labeling.WAIT);
+        Labeling byDefault = Labeling.of(LabelJoinSettings.DEFAULT_LABELING_POLICY);
+        assertThat(d.labeling()).isEqualTo(byDefault);
         assertThat(d.labelingElapsedMs()).isEqualTo(C);
-        assertThat(LabelingPolicy.of(d).labeling()).isEqualTo(Labeling.WAIT);
+        assertThat(LabelingPolicy.of(d).labeling()).isEqualTo(byDefault);
         assertThatThrownBy(() -> LabelJoinSettings.builder().labeling("dfm").build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("counterflow.labeling.policy")
                 .hasMessageContaining("got dfm");
