@@ -526,9 +526,15 @@ class StreamJobITCase {
                 .build();
     }
 
+    /**
+     * Policy wait: these tests compare the job's rows with the generator's one-row-per-impression labels and its
+     * model with an offline run over them; the delayed-feedback policies' rows, weights and exactly-once restore are
+     * tested by the join's and the trainer's harness tests (LabelingPolicyTest, TrainingOperatorTest).
+     */
     private static LabelJoinSettings join(Duration allowedLateness) {
         return LabelJoinSettings.builder().clickWindow(DemoCommand.CLICK_WINDOW)
-                .attributionWindow(DemoCommand.ATTRIBUTION_WINDOW).allowedLateness(allowedLateness).build();
+                .attributionWindow(DemoCommand.ATTRIBUTION_WINDOW).allowedLateness(allowedLateness).labeling("wait")
+                .build();
     }
 
     static Settings tinyModel() {
