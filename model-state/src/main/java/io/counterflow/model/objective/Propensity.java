@@ -69,7 +69,8 @@ public final class Propensity {
             } else if (ctrGradientFromCvr && !truth && main && dProp[i] != 0) {
                 dzctr[i] = (float) (dzctr[i] + dProp[i] * p * (1 - p));
             }
-            if (b.click[i] > 0.5f) {
+            if (b.click[i] > 0.5f && b.impressionWeight[i] > 0) {
+                // Impression rows only: a copy of a clicked row is not another clicked impression.
                 double w = 1.0 / clipped(zctr, b, i);
                 sw += w;
                 sw2 += w * w;
