@@ -137,6 +137,7 @@ final class PolicyRun {
             float[] pCtr, float[] pCvr, FeedbackCorrection correction) {
         enc.encode(rows, 0, n, b, true);
         if (correction.corrects()) {
+            model.initialiseOutputBiasesBefore(b);
             model.predict(b, pCtr, pCvr);
             correction.weigh(rows, 0, n, pCvr, b);
         }

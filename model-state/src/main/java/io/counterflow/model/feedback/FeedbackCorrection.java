@@ -22,7 +22,7 @@ import java.io.IOException;
  *   <li>{@code defer} (every clicked impression has two rows): positive rows w = 1/(2 − S), negative rows (the
  *       provisional FIRST and the final FINAL_COPY) w = (1 − p)/(2(1 − p) + p·S).
  * </ul>
- * Unclicked rows are final: w = 1. Rows of {@code es-dfm}/{@code defer} are weighted as fnw (S = 1) until the
+ * Unclicked rows are final: w = 1. Rows of {@code es-dfm}/{@code defer} are weighted with S = 1 until the
  * delay model is {@link DelayModel#ready() ready}; such rows are counted as warm-up. p is clipped into [0.001,
  * 0.999]. Not thread-safe; allocation-free.
  */

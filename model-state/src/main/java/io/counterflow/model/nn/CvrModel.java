@@ -296,6 +296,18 @@ public final class CvrModel implements AutoCloseable {
     }
 
     /**
+     * Before the first training step: sets the output biases from this first batch (output-bias-init), once. A
+     * caller that scores the first batch before training on it (delayed-feedback weights) calls this first, so
+     * that the scores already come from the initialised heads; {@link #trainStep} calls it too.
+     */
+    public void initialiseOutputBiasesBefore(EncodedBatch b) {
+        if (step == 0 && !biasInit.equals("zero") && !biasInitialised) {
+            initialiseOutputBiases(b);
+            biasInitialised = true;
+        }
+    }
+
+    /**
      * Sets every head's output bias to the logit of its base rate in this batch (smoothed as (Σ + 0.5)/(count +
      * 1) and kept in [1e-4, 1 − 1e-4]), or of the stated prior rates (the CVR prior also when the batch's clicked
      * labels are provisional): CTR the click rate, CVR the conversion rate among clicks, the
@@ -344,10 +356,7 @@ public final class CvrModel implements AutoCloseable {
     public LossTerms trainStep(EncodedBatch b) {
         checkBatch(b);
         ensureGradRows(b);
-        if (step == 0 && !biasInit.equals("zero") && !biasInitialised) {
-            initialiseOutputBiases(b);
-            biasInitialised = true;
-        }
+        initialiseOutputBiasesBefore(b);
         Phase phase = objective.phase(step);
         forward(b);
         runObjective(phase, b);

@@ -16,7 +16,7 @@ import org.apache.flink.ml.param.Param;
  * <p>Row weights (docs/delayed-feedback.md): a_i = {@code impressionWeight} weighs the terms that do not depend on
  * the conversion label (1 for an impression's first row, 0 for its copies), w_i = {@code labelWeight} the terms
  * that do (a delayed-feedback importance weight on clicked rows; 1 for final labels). "mean_D" is Σ_D a_i·(…)/A
- * or Σ_D w_i·(…)/A with A = Σ_D a_i, the impressions in the batch; click-space means are Σ_O w_i·(…)/Σ_O w_i. With
+ * or Σ_D w_i·(…)/A with A = Σ_D a_i, the impressions in the batch (at least half its rows); click-space means are Σ_O w_i·(…)/Σ_O w_i. With
  * every weight 1 (offline data, policy wait) these are the plain means.
  */
 public abstract class AbstractObjective implements Objective {
@@ -39,7 +39,7 @@ public abstract class AbstractObjective implements Objective {
     protected double[] weight = new double[0];
     /** ∂L/∂ô_c per sample, accumulated by the risk; reaches z_ctr only where allowed. */
     protected double[] dPropensity = new double[0];
-    /** The batch's row weights a_i and w_i, and A = Σ a_i (the batch's impressions; n when no row has a CTR term). */
+    /** The batch's row weights a_i and w_i, and A = Σ a_i (the batch's impressions), at least n/2. */
     protected float[] impressionWeight;
     protected float[] labelWeight;
     protected double impressions;
@@ -110,7 +110,9 @@ public abstract class AbstractObjective implements Objective {
         for (int i = 0; i < n; i++) {
             a += impressionWeight[i];
         }
-        impressions = a > 0 ? a : n;
+        // At least half the rows: a batch made mostly of copies (a burst of corrections) must not get a step
+        // many times the normal size.
+        impressions = Math.max(a, 0.5 * n);
         double invN = 1.0 / impressions;
         double lctr = 0;
         for (int i = 0; i < n; i++) {

@@ -344,6 +344,7 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
     private boolean trainStep(LabeledSample[] samples, int off, int n, boolean score, TrainingProgress p) {
         encoder.encode(samples, off, n, encoded, true);
         if (score || correction.corrects()) {
+            model.initialiseOutputBiasesBefore(encoded);
             model.predict(encoded, pCtr, pCvr);
         }
         if (score) {
