@@ -18,6 +18,8 @@ public final class EmissionSchedule {
     public final Emission[] kind;
     public final byte[] conversion;
     public final int size;
+    /** Bits of the row index in a sort key: up to 2^26 rows, over up to 2^37 ms (4 years) of emission times. */
+    private static final int ROW_BITS = 26;
 
     private EmissionSchedule(long[] time, int[] impression, Emission[] kind, byte[] conversion, int size) {
         this.time = time;
@@ -78,13 +80,27 @@ public final class EmissionSchedule {
                 }
             }
         }
-        // Stable sort by emission time (ties keep impression order, as the operator's timers fire in order).
-        Integer[] order = new Integer[k];
+        // Stable sort by emission time (ties keep impression order, as the operator's timers fire in order): one
+        // primitive sort of keys (time − t0) · 2^ROW_BITS + row.
+        long t0 = Long.MAX_VALUE;
+        long t1 = Long.MIN_VALUE;
         for (int i = 0; i < k; i++) {
-            order[i] = i;
+            t0 = Math.min(t0, t[i]);
+            t1 = Math.max(t1, t[i]);
         }
-        final long[] tt = t;
-        Arrays.sort(order, (a, b) -> tt[a] != tt[b] ? Long.compare(tt[a], tt[b]) : Integer.compare(a, b));
+        if (k >= 1 << ROW_BITS || k > 0 && t1 - t0 >= 1L << (63 - ROW_BITS)) {
+            throw new IllegalArgumentException("schedule of " + k + " rows over " + (t1 - t0) + " ms: at most "
+                    + (1 << ROW_BITS) + " rows over " + (1L << (63 - ROW_BITS)) + " ms");
+        }
+        long[] keys = new long[k];
+        for (int i = 0; i < k; i++) {
+            keys[i] = (t[i] - t0) << ROW_BITS | i;
+        }
+        Arrays.sort(keys);
+        int[] order = new int[k];
+        for (int i = 0; i < k; i++) {
+            order[i] = (int) (keys[i] & ((1L << ROW_BITS) - 1));
+        }
         long[] st = new long[k];
         int[] si = new int[k];
         Emission[] sk = new Emission[k];
