@@ -4,7 +4,7 @@ import io.counterflow.model.feedback.Labeling;
 import io.counterflow.model.backend.Backends;
 import io.counterflow.model.settings.Settings;
 import io.counterflow.operators.batch.MiniBatchSettings;
-import io.counterflow.operators.join.Setting;
+import io.counterflow.model.settings.Setting;
 
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.ReadableConfig;
@@ -70,8 +70,8 @@ public final class TrainingSettings implements Serializable {
     /** Local directory for prepared snapshots; empty means {@code java.io.tmpdir}. */
     public static final Setting<String> STAGING_DIR = Setting.of(
             ConfigOptions.key("counterflow.train.staging-dir").stringType().defaultValue("")
-                    .withDescription("Local directory where the serving snapshot of each checkpoint is written"
-                            + " before the checkpoint completes (empty: java.io.tmpdir)."),
+                    .withDescription("Local scratch directory where each model version's files are written before"
+                            + " they are handed to the version sink (empty: java.io.tmpdir)."),
             "a path or empty", s -> s != null);
 
     /** How often the trainer logs a progress line (step, samples, rate, running metrics, last version). */
