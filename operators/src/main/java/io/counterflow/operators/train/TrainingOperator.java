@@ -131,6 +131,8 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
     private transient volatile long delayConversions;
     private transient ListState<byte[]> state;
     private transient RunningMetrics running;
+    /** Sees each step's forward logits: running metrics and delayed-feedback weights from one forward pass. */
+    private transient Prequential prequential;
     private transient float[] pCtr;
     private transient float[] pCvr;
     /** Scratch directory where each version's files are written before they are read into the record. */
@@ -217,6 +219,7 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
                     + "): it holds one model; scale the label join and the sources instead");
         }
         running = new RunningMetrics(settings.evalWindow());
+        prequential = new Prequential();
         pCtr = new float[settings.batchCapacity()];
         pCvr = new float[settings.batchCapacity()];
         lastVersionCheckpoint = -1;
@@ -365,18 +368,12 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
     /** One optimiser step on samples[off, off+n); returns whether it was applied. */
     private boolean trainStep(LabeledSample[] samples, int off, int n, boolean score, TrainingProgress p) {
         encoder.encode(samples, off, n, encoded, true);
-        if (score || correction.corrects()) {
-            model.initialiseOutputBiasesBefore(encoded);
-            model.predict(encoded, pCtr, pCvr);
-        }
-        if (score) {
-            for (int i = 0; i < n; i++) {
-                LabeledSample s = samples[off + i];
-                running.add(pCtr[i], pCvr[i], s.click, s.conversion);
-            }
-        }
-        // Delayed-feedback weights from the model's pCVR before this step (a constant in the loss).
-        correction.weigh(samples, off, n, pCvr, encoded);
+        prequential.set(samples, off, n, score);
+        // One forward pass: the step's own logits are the prediction before the update (running metrics and the
+        // delayed-feedback weights, a constant in the loss).
+        long stepBefore = model.step();
+        LossTerms l = model.trainStep(encoded, score || correction.corrects() ? prequential : null);
+        boolean applied = model.step() > stepBefore;
         if (correction.corrects()) {
             feedbackMean = correction.meanWeight();
             feedbackMin = correction.minWeight();
@@ -386,9 +383,6 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
             delaySurvival = correction.lastSurvival();
             delayConversions = correction.delayModel().conversions();
         }
-        long stepBefore = model.step();
-        LossTerms l = model.trainStep(encoded);
-        boolean applied = model.step() > stepBefore;
         p.loss = l.total;
         p.lossCtr = l.ctr;
         p.lossCvr = l.cvr;
@@ -417,6 +411,42 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
             LOG.warn("Skipped a step at batch {}: non-finite loss or gradient ({})", counters.seenBatches, l);
         }
         return applied;
+    }
+
+    /**
+     * The step's hook: turns the CTR and CVR logits of the forward pass into probabilities, adds them to the running
+     * metrics (a prediction before the update: prequential) and sets the rows' delayed-feedback weights. Mutable
+     * and reused: nothing is allocated per step.
+     */
+    private final class Prequential implements CvrModel.LogitsHook {
+        private LabeledSample[] samples;
+        private int off;
+        private int n;
+        private boolean score;
+
+        void set(LabeledSample[] samples, int off, int n, boolean score) {
+            this.samples = samples;
+            this.off = off;
+            this.n = n;
+            this.score = score;
+        }
+
+        @Override
+        public void beforeLoss(float[][] logits, EncodedBatch b) {
+            float[] zCtr = logits[io.counterflow.model.objective.Head.CTR.ordinal()];
+            float[] zCvr = logits[io.counterflow.model.objective.Head.CVR.ordinal()];
+            for (int i = 0; i < n; i++) {
+                pCtr[i] = (float) io.counterflow.model.objective.AbstractObjective.sigmoid(zCtr[i]);
+                pCvr[i] = (float) io.counterflow.model.objective.AbstractObjective.sigmoid(zCvr[i]);
+            }
+            if (score) {
+                for (int i = 0; i < n; i++) {
+                    LabeledSample s = samples[off + i];
+                    running.add(pCtr[i], pCvr[i], s.click, s.conversion);
+                }
+            }
+            correction.weigh(samples, off, n, pCvr, b);
+        }
     }
 
     private static boolean finiteInputs(LabeledSample[] samples, int n) {
