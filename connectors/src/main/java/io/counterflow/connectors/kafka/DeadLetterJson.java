@@ -123,8 +123,8 @@ public final class DeadLetterJson {
                 switch (name) {
                     case "format":
                         if (t != JsonToken.VALUE_NUMBER_INT) {
-                            throw new IllegalArgumentException("dead-letter record format " + p.getText()
-                                    + " is not supported (this reader reads format " + FORMAT + ")");
+                            throw new IllegalArgumentException("dead-letter record format \"" + p.getText()
+                                    + "\" is not supported (this reader reads format " + FORMAT + ")");
                         }
                         format = p.getIntValue();
                         break;
