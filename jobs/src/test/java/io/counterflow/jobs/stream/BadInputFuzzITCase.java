@@ -229,6 +229,13 @@ class BadInputFuzzITCase {
         Collections.sort(actualJoin);
         assertThat(actualJoin).as("every join reject exactly once, with its reason").isEqualTo(wantJoin);
         assertThat(dead).hasSize(x.source.size() + x.join.size());
+        try (Admin admin = kafka.admin()) {
+            org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(DEAD, 0);
+            long end = admin.listOffsets(Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.latest())).all().get()
+                    .get(tp).offset();
+            assertThat(end).as("transaction markers take offsets: the sink wrote in transactions")
+                    .isGreaterThan(dead.size());
+        }
 
         assertThat(duplicateRows).as("one row per impression (policy wait)").isEmpty();
         assertThat(labels).as("every valid impression labeled as generated").isEqualTo(x.labels);
