@@ -11,9 +11,11 @@ import io.counterflow.connectors.snapshot.FileSystemSnapshotPublisher;
 import io.counterflow.model.data.BadInputReason;
 import io.counterflow.model.data.Click;
 import io.counterflow.model.data.Conversion;
+import io.counterflow.model.data.Features;
 import io.counterflow.model.data.Impression;
 import io.counterflow.model.data.LabeledSample;
 import io.counterflow.model.io.EventCodec;
+import io.counterflow.model.settings.Settings;
 import io.counterflow.model.sim.EventSink;
 import io.counterflow.model.sim.Generator;
 import io.counterflow.model.sim.GeneratorConfig;
@@ -168,7 +170,7 @@ class BadInputFuzzITCase {
                 FileSystemSnapshotPublisher.of(models, 1), LabelJoinSettings.fromConfig(conf),
                 new MiniBatchSettings(64, Duration.ofMillis(200)), TrainingSettings.builder().backend("java")
                         .batchCapacity(64).evalWindow(1000).stagingDir(tmp.resolve("staging").toString())
-                        .model(StreamJobITCase.tinyModel()).build());
+                        .model(tinyModel()).build());
         CounterflowStreamJob.Pipeline p = job.build(env);
 
         Map<String, String> labels = new HashMap<>();
@@ -267,6 +269,15 @@ class BadInputFuzzITCase {
         c.set(LabelJoinSettings.ALLOWED_LATENESS.option(), Duration.ofDays(30));
         c.set(LabelJoinSettings.LABELING_POLICY.option(), "wait"); // exactly one row per impression
         return c;
+    }
+
+    /** A small model: this test is about inputs, not learning. */
+    private static Settings tinyModel() {
+        Settings s = new Settings();
+        s.set(Settings.EMBEDDING_DIM, 4);
+        s.set(Settings.BUCKETS, 4096);
+        s.set(Settings.TOWERS, new Integer[] {16, 8});
+        return s;
     }
 
     private static GeneratorConfig.Builder generator() {
@@ -485,7 +496,7 @@ class BadInputFuzzITCase {
     }
 
     private static Impression injectedImpression(String id, long ts) {
-        return new Impression(id, ts, new io.counterflow.model.data.Features(new String[] {"user_id", "item_id"},
+        return new Impression(id, ts, new Features(new String[] {"user_id", "item_id"},
                 new String[] {"u-" + (id.hashCode() & 511), "i9"}, new String[] {"hist_cats"}, new String[][] {{"c1", "c9"}},
                 new String[] {"price"}, new double[] {12.5}), null);
     }
