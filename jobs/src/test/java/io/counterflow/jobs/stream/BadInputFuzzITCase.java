@@ -145,6 +145,8 @@ class BadInputFuzzITCase {
         /** id → "click,conversion" for every valid impression. */
         final Map<String, String> labels = new HashMap<>();
         final Map<String, Integer> kinds = new TreeMap<>();
+        /** Bad records per topic and generator kind. */
+        final Map<String, Integer> perKind = new TreeMap<>();
         int madeBad;
         int generatedJoinRejects;
         int validEvents;
@@ -222,6 +224,7 @@ class BadInputFuzzITCase {
         System.out.printf("fuzz: produced %,d valid events (%,d valid impressions) and %,d bad records (%s);"
                 + " %,d generated events rejected by the join; job ran %.1f s%n", x.validEvents, x.labels.size(),
                 x.madeBad, x.kinds, x.generatedJoinRejects, jobSeconds);
+        System.out.printf("fuzz: bad records per kind: %s%n", x.perKind);
         System.out.printf("fuzz: dead letters %,d: %s%n", dead.size(), perReason);
 
         assertThat(sourceTwice).as("source dead letters written twice").isEmpty();
@@ -339,6 +342,7 @@ class BadInputFuzzITCase {
             int[] next = {0};
             long[] seen = {0};
             int[] serial = {0};
+            int[] large = {0};
             new Generator(world).run((imp, click, conv, sample) -> {
                 x.labels.put(sample.id, sample.click + "," + sample.conversion);
                 if (click != null && sample.click == 0) {
@@ -390,7 +394,7 @@ class BadInputFuzzITCase {
                             send.bad(b.topic(), random.nextInt(PARTITIONS), b);
                             break;
                         case LARGE:
-                            send.bad(0, part, bad.large(LARGE[serial[0]++ % LARGE.length], now));
+                            send.bad(0, part, bad.large(LARGE[large[0]++], now));
                             break;
                         case DUPLICATE:
                             id = "dup-" + serial[0]++;
@@ -476,6 +480,7 @@ class BadInputFuzzITCase {
         void bad(int topic, int partition, BadRecordGenerator.Bad b) {
             x.madeBad++;
             x.kinds.merge(TOPICS[topic].substring("fuzz-".length()) + "/" + b.reason(), 1, Integer::sum);
+            x.perKind.merge(TOPICS[topic].substring("fuzz-".length()) + "/" + b.kind(), 1, Integer::sum);
             String sha = b.reason() == BadInputReason.RECORD_TOO_LARGE ? sha256(b.value()) : null;
             producer.send(new ProducerRecord<>(TOPICS[topic], partition, null, b.value()), (m, e) -> {
                 if (e != null) {

@@ -104,8 +104,14 @@ final class BadRecordGenerator {
 
     // ------------------------------------------------------------------------------------------------ kinds
 
+    /** A kind drawn with relative frequency {@code weight}. */
     private void add(String name, int topic, BadInputReason reason, int weight, LongFunction<byte[]> make) {
-        kinds.add(new Kind(name, topic, reason, weight, make));
+        kinds.add(new Kind(name, topic, reason, 10 * weight, make));
+    }
+
+    /** A kind drawn a tenth as often as weight 1 (big records: 20 KB of nesting each). */
+    private void addRare(String name, int topic, BadInputReason reason, LongFunction<byte[]> make) {
+        kinds.add(new Kind(name, topic, reason, 1, make));
     }
 
     private String id() {
@@ -166,11 +172,11 @@ final class BadRecordGenerator {
             b[0] = (byte) (0xf8 | random.nextInt(8)); // never a valid UTF-8 lead byte
             return b;
         });
-        add("deep-nesting-arrays", t, json, 1, ts -> utf8("{\"id\":\"" + id() + "\",\"ts\":" + ts
+        addRare("deep-nesting-arrays", t, json, ts -> utf8("{\"id\":\"" + id() + "\",\"ts\":" + ts
                 + ",\"features\":{},\"x\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}"));
-        add("deep-nesting-objects", t, json, 1, ts -> utf8("{\"id\":\"" + id() + "\",\"ts\":" + ts
+        addRare("deep-nesting-objects", t, json, ts -> utf8("{\"id\":\"" + id() + "\",\"ts\":" + ts
                 + ",\"features\":{},\"x\":" + "{\"a\":".repeat(10_000) + "1" + "}".repeat(10_000) + "}"));
-        add("deep-nesting-in-features", t, BadInputReason.INVALID_JSON, 1, ts -> utf8("{\"id\":\"" + id()
+        addRare("deep-nesting-in-features", t, BadInputReason.INVALID_JSON, ts -> utf8("{\"id\":\"" + id()
                 + "\",\"ts\":" + ts + ",\"features\":{\"a\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}}"));
         add("feature-1e400", t, BadInputReason.NON_FINITE_NUMBER, 4,
                 ts -> utf8(imp(q(id()), "" + ts, "{\"price\":1e400}")));
@@ -191,7 +197,7 @@ final class BadRecordGenerator {
                 ts -> utf8(imp(q(id()), "" + ts, "{\"vip\":true}")));
         add("feature-array-of-numbers", t, BadInputReason.INVALID_FEATURES, 4,
                 ts -> utf8(imp(q(id()), "" + ts, "{\"cats\":[1,2,3]}")));
-        add("feature-1001-values", t, BadInputReason.INVALID_FEATURES, 1, ts -> {
+        addRare("feature-1001-values", t, BadInputReason.INVALID_FEATURES, ts -> {
             StringBuilder sb = new StringBuilder("{\"cats\":[");
             for (int i = 0; i <= 1000; i++) {
                 sb.append(i == 0 ? "" : ",").append("\"c").append(i).append('"');
@@ -248,7 +254,7 @@ final class BadRecordGenerator {
                 + "\",\"ts\":" + (nowMs + 86_400_000L) + "}"));
         add("empty-body", t, json, 2, ts -> new byte[0]);
         add("null-body", t, json, 2, ts -> null);
-        add("deep-nesting", t, json, 1, ts -> utf8("{\"impression_id\":\"" + id() + "\",\"ts\":" + ts
+        addRare("deep-nesting", t, json, ts -> utf8("{\"impression_id\":\"" + id() + "\",\"ts\":" + ts
                 + ",\"x\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}"));
     }
 
