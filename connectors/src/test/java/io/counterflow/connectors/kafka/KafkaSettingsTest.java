@@ -10,6 +10,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
 
 import java.lang.reflect.Field;
@@ -85,6 +86,17 @@ class KafkaSettingsTest {
         c.set(DeadLetterSink.GUARANTEE.option(), "twice");
         assertThatThrownBy(() -> DeadLetterSink.guarantee(c)).hasMessage("counterflow.kafka.dead-letter-guarantee"
                 + " must be one of auto, exactly-once, at-least-once (got twice)");
+    }
+
+    @Test
+    void autoSeesCheckpointingEnabledOnAnEnvironment() {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        assertThat(DeadLetterSink.guarantee(env.getConfiguration())).isEqualTo(DeliveryGuarantee.AT_LEAST_ONCE);
+        env.enableCheckpointing(30_000); // what --checkpoint-interval does; config.yaml's interval lands here too
+        assertThat(DeadLetterSink.guarantee(env.getConfiguration())).isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
+        Configuration job = withServers();
+        job.addAll(Configuration.fromMap(env.getConfiguration().toMap()));
+        assertThat(DeadLetterSink.options(job).guarantee).isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
     }
 
     @Test
