@@ -32,7 +32,11 @@ class BadRecordGeneratorTest {
         for (BadRecordGenerator.Bad b : all) {
             assertThat(reasonOf(b)).as(b.topic() + "/" + b.kind()).isEqualTo(b.reason());
         }
-        assertThat(all).extracting(BadRecordGenerator.Bad::reason).contains(BadInputReason.values()[0]);
+        // every reason a source can give is among the generated records
+        assertThat(all).extracting(BadRecordGenerator.Bad::reason).contains(BadInputReason.INVALID_JSON,
+                BadInputReason.MISSING_ID, BadInputReason.ID_TOO_LONG, BadInputReason.MISSING_TS,
+                BadInputReason.LABEL_OUT_OF_RANGE, BadInputReason.NON_FINITE_NUMBER, BadInputReason.INVALID_FEATURES,
+                BadInputReason.FUTURE_TIMESTAMP, BadInputReason.RECORD_TOO_LARGE);
     }
 
     static BadInputReason reasonOf(BadRecordGenerator.Bad b) throws Exception {
