@@ -4,11 +4,12 @@ import io.counterflow.model.data.Click;
 import io.counterflow.model.data.Conversion;
 import io.counterflow.model.data.DeadLetter;
 import io.counterflow.model.data.Impression;
+import io.counterflow.model.settings.Setting;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
@@ -20,6 +21,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
 
@@ -29,28 +31,68 @@ import java.util.Properties;
  * out-of-orderness, idleness. {@link #addTo} wires sources → {@link DeadLetterSplitter} and returns the three
  * event streams plus the union of their dead letters.
  *
- * <p>Settings are declared once below (key, default, description) and validated in {@link Builder#build()},
- * with messages that name the key.
+ * <p>Every setting is declared once below as a {@link Setting} (key, default, description, validation; all of
+ * them in {@link #SETTINGS}) and validated when the sources are built, with messages that name the key. Build with
+ * {@link #builder()} or read everything from a Flink configuration with {@link #fromConfig(ReadableConfig)}.
  */
 public final class CounterflowKafkaSources {
-    public static final ConfigOption<String> BOOTSTRAP_SERVERS = ConfigOptions.key("counterflow.kafka.bootstrap-servers")
-            .stringType().noDefaultValue().withDescription("Kafka bootstrap servers (required).");
-    public static final ConfigOption<String> GROUP_ID = ConfigOptions.key("counterflow.kafka.group-id").stringType()
-            .defaultValue("counterflow").withDescription("Consumer group id of the three sources.");
-    public static final ConfigOption<String> IMPRESSIONS_TOPIC = ConfigOptions.key("counterflow.kafka.impressions-topic")
-            .stringType().defaultValue("impressions").withDescription("Topic of impression events.");
-    public static final ConfigOption<String> CLICKS_TOPIC = ConfigOptions.key("counterflow.kafka.clicks-topic")
-            .stringType().defaultValue("clicks").withDescription("Topic of click events.");
-    public static final ConfigOption<String> CONVERSIONS_TOPIC = ConfigOptions.key("counterflow.kafka.conversions-topic")
-            .stringType().defaultValue("conversions").withDescription("Topic of conversion events.");
-    public static final ConfigOption<Duration> OUT_OF_ORDERNESS = ConfigOptions
-            .key("counterflow.kafka.watermark-out-of-orderness").durationType().defaultValue(Duration.ofMinutes(10))
-            .withDescription("Bound of each source's event-time disorder: watermark = max ts seen - bound - 1 ms."
-                    + " Keep counterflow.join.allowed-lateness equal to it.");
-    public static final ConfigOption<Duration> IDLENESS = ConfigOptions.key("counterflow.kafka.watermark-idleness")
-            .durationType().defaultValue(Duration.ofMinutes(1))
-            .withDescription("A source split without records for this long is marked idle, so that a quiet topic"
-                    + " or partition cannot stall the join's watermark.");
+    /** Kafka bootstrap servers; required (the empty default means "not set" and is rejected when building). */
+    public static final Setting<String> BOOTSTRAP_SERVERS = Setting.required(
+            ConfigOptions.key("counterflow.kafka.bootstrap-servers").stringType().defaultValue("")
+                    .withDescription("Kafka bootstrap servers, host:port[,host:port...] (required)."),
+            "a host:port list", s -> !s.isBlank());
+    public static final Setting<String> GROUP_ID = Setting.of(
+            ConfigOptions.key("counterflow.kafka.group-id").stringType().defaultValue("counterflow")
+                    .withDescription("Consumer group id of the three sources; one per job (the dead-letter"
+                            + " sink's transactional ids derive from it by default)."),
+            "a non-empty string", CounterflowKafkaSources::nonBlank);
+    public static final Setting<String> IMPRESSIONS_TOPIC = Setting.of(
+            ConfigOptions.key("counterflow.kafka.impressions-topic").stringType().defaultValue("impressions")
+                    .withDescription("Topic of impression events."),
+            "a non-empty topic name", CounterflowKafkaSources::nonBlank);
+    public static final Setting<String> CLICKS_TOPIC = Setting.of(
+            ConfigOptions.key("counterflow.kafka.clicks-topic").stringType().defaultValue("clicks")
+                    .withDescription("Topic of click events."),
+            "a non-empty topic name", CounterflowKafkaSources::nonBlank);
+    public static final Setting<String> CONVERSIONS_TOPIC = Setting.of(
+            ConfigOptions.key("counterflow.kafka.conversions-topic").stringType().defaultValue("conversions")
+                    .withDescription("Topic of conversion events."),
+            "a non-empty topic name", CounterflowKafkaSources::nonBlank);
+    public static final Setting<Duration> OUT_OF_ORDERNESS = Setting.of(
+            ConfigOptions.key("counterflow.kafka.watermark-out-of-orderness").durationType()
+                    .defaultValue(Duration.ofMinutes(10))
+                    .withDescription("Bound of each source's event-time disorder: watermark = max ts seen - bound"
+                            + " - 1 ms. Keep counterflow.join.allowed-lateness equal to it."),
+            "zero or positive", d -> !d.isNegative());
+    public static final Setting<Duration> IDLENESS = Setting.of(
+            ConfigOptions.key("counterflow.kafka.watermark-idleness").durationType()
+                    .defaultValue(Duration.ofMinutes(1))
+                    .withDescription("A source split without records for this long is marked idle, so that a"
+                            + " quiet topic or partition cannot stall the join's watermark."),
+            "positive", d -> !d.isNegative() && !d.isZero());
+    /**
+     * How far ahead of the source's wall clock an event's {@code ts} may be. Default 5 minutes: below the default
+     * watermark bound (10 minutes), so an accepted event can never move the watermark past the wall clock.
+     */
+    public static final Setting<Duration> MAX_FUTURE_SKEW = Setting.of(
+            ConfigOptions.key("counterflow.kafka.max-future-skew").durationType().defaultValue(Duration.ofMinutes(5))
+                    .withDescription("An event whose ts is more than this ahead of the source's processing-time"
+                            + " clock is a FUTURE_TIMESTAMP dead letter and never reaches the watermark. Keep it"
+                            + " at most counterflow.kafka.watermark-out-of-orderness, so that no accepted event"
+                            + " moves the watermark past the wall clock."),
+            "positive and at most P36500D", d -> !d.isNegative() && !d.isZero()
+                    && d.compareTo(Duration.ofDays(36_500)) <= 0);
+    /** Largest record the sources parse; Kafka's default {@code max.message.bytes} is about 1 MiB. */
+    public static final Setting<MemorySize> MAX_RECORD_BYTES = Setting.of(
+            ConfigOptions.key("counterflow.kafka.max-record-bytes").memoryType()
+                    .defaultValue(MemorySize.parse("1mb"))
+                    .withDescription("A record value larger than this is a RECORD_TOO_LARGE dead letter and is not"
+                            + " parsed (its dead letter keeps the first bytes, the length and a hash)."),
+            "between 1kb and 1gb", m -> m.getBytes() >= 1024 && m.getBytes() <= (1L << 30));
+
+    /** Every setting declared by this class. */
+    public static final List<Setting<?>> SETTINGS = List.of(BOOTSTRAP_SERVERS, GROUP_ID, IMPRESSIONS_TOPIC,
+            CLICKS_TOPIC, CONVERSIONS_TOPIC, OUT_OF_ORDERNESS, IDLENESS, MAX_FUTURE_SKEW, MAX_RECORD_BYTES);
 
     private final String bootstrapServers;
     private final String groupId;
@@ -59,52 +101,90 @@ public final class CounterflowKafkaSources {
     private final String conversionsTopic;
     private final Duration outOfOrderness;
     private final Duration idleness;
+    private final Duration maxFutureSkew;
+    private final int maxRecordBytes;
     private final OffsetsInitializer startingOffsets;
     private final OffsetsInitializer stoppingOffsets;
     private final Properties properties;
 
     private CounterflowKafkaSources(Builder b) {
-        this.bootstrapServers = nonBlank(BOOTSTRAP_SERVERS, b.bootstrapServers);
-        this.groupId = nonBlank(GROUP_ID, b.groupId);
-        this.impressionsTopic = nonBlank(IMPRESSIONS_TOPIC, b.impressionsTopic);
-        this.clicksTopic = nonBlank(CLICKS_TOPIC, b.clicksTopic);
-        this.conversionsTopic = nonBlank(CONVERSIONS_TOPIC, b.conversionsTopic);
+        this.bootstrapServers = requireBootstrapServers(b.bootstrapServers);
+        this.groupId = GROUP_ID.check(b.groupId);
+        this.impressionsTopic = IMPRESSIONS_TOPIC.check(b.impressionsTopic);
+        this.clicksTopic = CLICKS_TOPIC.check(b.clicksTopic);
+        this.conversionsTopic = CONVERSIONS_TOPIC.check(b.conversionsTopic);
         if (impressionsTopic.equals(clicksTopic) || impressionsTopic.equals(conversionsTopic)
                 || clicksTopic.equals(conversionsTopic)) {
             throw new IllegalArgumentException(IMPRESSIONS_TOPIC.key() + ", " + CLICKS_TOPIC.key() + " and "
                     + CONVERSIONS_TOPIC.key() + " must be three different topics");
         }
-        this.outOfOrderness = nonNegative(OUT_OF_ORDERNESS, b.outOfOrderness);
-        this.idleness = positive(IDLENESS, b.idleness);
+        this.outOfOrderness = OUT_OF_ORDERNESS.check(b.outOfOrderness);
+        this.idleness = IDLENESS.check(b.idleness);
+        this.maxFutureSkew = MAX_FUTURE_SKEW.check(b.maxFutureSkew);
+        this.maxRecordBytes = (int) MAX_RECORD_BYTES.check(b.maxRecordBytes).getBytes();
         this.startingOffsets = Objects.requireNonNull(b.startingOffsets, "startingOffsets");
         this.stoppingOffsets = b.stoppingOffsets;
         this.properties = new Properties();
         this.properties.putAll(b.properties);
     }
 
+    /** {@code s} is set: the bootstrap servers have no usable default, so an empty value is an error. */
+    static String requireBootstrapServers(String s) {
+        return BOOTSTRAP_SERVERS.check(s == null ? "" : s.trim().isEmpty() ? "" : s);
+    }
+
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder with every setting read from {@code config} (defaults where absent). */
+    /** A builder with every setting read from {@code config} (defaults where absent); validated by build(). */
     public static Builder builder(ReadableConfig config) {
-        Builder b = new Builder().groupId(config.get(GROUP_ID)).impressionsTopic(config.get(IMPRESSIONS_TOPIC))
-                .clicksTopic(config.get(CLICKS_TOPIC)).conversionsTopic(config.get(CONVERSIONS_TOPIC))
-                .outOfOrderness(config.get(OUT_OF_ORDERNESS)).idleness(config.get(IDLENESS));
-        config.getOptional(BOOTSTRAP_SERVERS).ifPresent(b::bootstrapServers);
-        return b;
+        return new Builder().bootstrapServers(config.get(BOOTSTRAP_SERVERS.option()))
+                .groupId(config.get(GROUP_ID.option())).impressionsTopic(config.get(IMPRESSIONS_TOPIC.option()))
+                .clicksTopic(config.get(CLICKS_TOPIC.option())).conversionsTopic(config.get(CONVERSIONS_TOPIC.option()))
+                .outOfOrderness(config.get(OUT_OF_ORDERNESS.option())).idleness(config.get(IDLENESS.option()))
+                .maxFutureSkew(config.get(MAX_FUTURE_SKEW.option()))
+                .maxRecordBytes(config.get(MAX_RECORD_BYTES.option()));
+    }
+
+    /**
+     * The sources with every setting read from {@code config} and validated (starting offsets: committed, else
+     * earliest; unbounded). Throws {@link IllegalArgumentException} naming the key of the first invalid setting.
+     */
+    public static CounterflowKafkaSources fromConfig(ReadableConfig config) {
+        return builder(config).build();
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public String groupId() {
+        return groupId;
+    }
+
+    public Duration maxFutureSkew() {
+        return maxFutureSkew;
+    }
+
+    public int maxRecordBytes() {
+        return maxRecordBytes;
+    }
+
+    public Duration outOfOrderness() {
+        return outOfOrderness;
     }
 
     public KafkaSource<Parsed<Impression>> impressionSource() {
-        return source(impressionsTopic, EventDeserializers.impressions());
+        return source(impressionsTopic, EventDeserializers.impressions(maxRecordBytes, maxFutureSkew));
     }
 
     public KafkaSource<Parsed<Click>> clickSource() {
-        return source(clicksTopic, EventDeserializers.clicks());
+        return source(clicksTopic, EventDeserializers.clicks(maxRecordBytes, maxFutureSkew));
     }
 
     public KafkaSource<Parsed<Conversion>> conversionSource() {
-        return source(conversionsTopic, EventDeserializers.conversions());
+        return source(conversionsTopic, EventDeserializers.conversions(maxRecordBytes, maxFutureSkew));
     }
 
     /** The watermark strategy of the source of {@code type} (dead letters never advance it). */
@@ -164,7 +244,7 @@ public final class CounterflowKafkaSources {
         }
     }
 
-    /** Builder; topics, group id and watermark settings start at their defaults. */
+    /** Builder; every setting starts at its default (bootstrap servers must be set). */
     public static final class Builder {
         private String bootstrapServers;
         private String groupId = GROUP_ID.defaultValue();
@@ -173,6 +253,8 @@ public final class CounterflowKafkaSources {
         private String conversionsTopic = CONVERSIONS_TOPIC.defaultValue();
         private Duration outOfOrderness = OUT_OF_ORDERNESS.defaultValue();
         private Duration idleness = IDLENESS.defaultValue();
+        private Duration maxFutureSkew = MAX_FUTURE_SKEW.defaultValue();
+        private MemorySize maxRecordBytes = MAX_RECORD_BYTES.defaultValue();
         private OffsetsInitializer startingOffsets = OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
         private OffsetsInitializer stoppingOffsets;
         private final Properties properties = new Properties();
@@ -214,6 +296,18 @@ public final class CounterflowKafkaSources {
             return this;
         }
 
+        /** {@link #MAX_FUTURE_SKEW}. */
+        public Builder maxFutureSkew(Duration d) {
+            this.maxFutureSkew = d;
+            return this;
+        }
+
+        /** {@link #MAX_RECORD_BYTES}. */
+        public Builder maxRecordBytes(MemorySize m) {
+            this.maxRecordBytes = m;
+            return this;
+        }
+
         /** Default: committed offsets, else earliest. */
         public Builder startingOffsets(OffsetsInitializer o) {
             this.startingOffsets = o;
@@ -237,24 +331,7 @@ public final class CounterflowKafkaSources {
         }
     }
 
-    private static String nonBlank(ConfigOption<String> option, String value) {
-        if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException(option.key() + " must be set to a non-empty value");
-        }
-        return value;
-    }
-
-    private static Duration nonNegative(ConfigOption<Duration> option, Duration d) {
-        if (d == null || d.isNegative()) {
-            throw new IllegalArgumentException(option.key() + " must be zero or positive (got " + d + ")");
-        }
-        return d;
-    }
-
-    private static Duration positive(ConfigOption<Duration> option, Duration d) {
-        if (d == null || d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(option.key() + " must be positive (got " + d + ")");
-        }
-        return d;
+    private static boolean nonBlank(String s) {
+        return s != null && !s.isBlank();
     }
 }

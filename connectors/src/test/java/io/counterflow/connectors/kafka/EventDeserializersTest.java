@@ -15,8 +15,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Random;
 
@@ -91,15 +91,57 @@ class EventDeserializersTest {
     }
 
     @Test
-    void deadLetterJsonKeepsUtf8AsTextAndOtherBytesAsBase64() {
-        DeadLetter text = new DeadLetter("clicks", 1, 7, BadInputReason.MISSING_TS, "ts: absent",
-                "{\"impression_id\":\"é\"}".getBytes(StandardCharsets.UTF_8));
-        assertThat(DeadLetterJson.toJson(text)).isEqualTo("{\"source\":\"clicks\",\"partition\":1,\"offset\":7,"
-                + "\"reason\":\"MISSING_TS\",\"detail\":\"ts: absent\",\"original\":\"{\\\"impression_id\\\":\\\"é\\\"}\"}");
-        byte[] binary = {(byte) 0xff, (byte) 0xfe, 0x41};
-        DeadLetter bin = new DeadLetter("clicks", 1, 8, BadInputReason.INVALID_JSON, "x", binary);
-        assertThat(DeadLetterJson.toJson(bin)).contains("\"original_base64\":\""
-                + Base64.getEncoder().encodeToString(binary) + "\"").doesNotContain("\"original\":");
+    void aRecordOverTheSizeLimitIsRecordTooLargeWithoutBeingParsed() throws Exception {
+        KafkaRecordDeserializationSchema<Parsed<Impression>> schema = EventDeserializers.impressions(1024,
+                Duration.ofMinutes(5));
+        String valid = "{\"id\":\"imp-1\",\"ts\":1700000000000,\"features\":{\"blob\":\"";
+        byte[] atLimit = (valid + "a".repeat(1024 - valid.length() - 3) + "\"}}").getBytes(StandardCharsets.UTF_8);
+        byte[] over = (valid + "a".repeat(1024 - valid.length() - 2) + "\"}}").getBytes(StandardCharsets.UTF_8);
+        assertThat(atLimit).hasSize(1024);
+        List<Parsed<Impression>> out = new ArrayList<>();
+        schema.deserialize(new ConsumerRecord<>("impressions", 0, 1L, null, atLimit), collector(out));
+        schema.deserialize(new ConsumerRecord<>("impressions", 0, 2L, null, over), collector(out));
+        assertThat(out.get(0).isOk()).isTrue();
+        DeadLetter d = out.get(1).deadLetter;
+        assertThat(d.reason).isEqualTo(BadInputReason.RECORD_TOO_LARGE);
+        assertThat(d.detail).contains("1025 bytes").contains(CounterflowKafkaSources.MAX_RECORD_BYTES.key());
+        assertThat(d.original).isEqualTo(over);
+    }
+
+    @Test
+    void anEventFurtherAheadOfTheClockThanTheSkewIsAFutureTimestamp() throws Exception {
+        long now = System.currentTimeMillis();
+        KafkaRecordDeserializationSchema<Parsed<Click>> schema = EventDeserializers.clicks(1 << 20,
+                Duration.ofMinutes(5));
+        List<Parsed<Click>> out = new ArrayList<>();
+        long[] ts = {now - 3_600_000L, now + 60_000L, now + 3_600_000L, Long.MAX_VALUE, Long.MIN_VALUE, 0};
+        for (int i = 0; i < ts.length; i++) {
+            byte[] v = ("{\"impression_id\":\"imp-1\",\"ts\":" + ts[i] + "}").getBytes(StandardCharsets.UTF_8);
+            schema.deserialize(new ConsumerRecord<>("clicks", 0, i, null, v), collector(out));
+        }
+        assertThat(out).extracting(p -> p.isOk() ? null : p.deadLetter.reason).containsExactly(null, null,
+                BadInputReason.FUTURE_TIMESTAMP, BadInputReason.FUTURE_TIMESTAMP, null, null);
+        assertThat(out.get(2).deadLetter.detail).contains(CounterflowKafkaSources.MAX_FUTURE_SKEW.key());
+        // the default skew (5 minutes) applies to the no-argument factories
+        List<Parsed<Impression>> imp = run(EventDeserializers.impressions(), "impressions",
+                "{\"id\":\"a\",\"ts\":" + (now + 86_400_000L) + ",\"features\":{}}");
+        assertThat(imp.get(0).deadLetter.reason).isEqualTo(BadInputReason.FUTURE_TIMESTAMP);
+    }
+
+    @Test
+    void deepNestingHugeNumbersAndWrongTypesAreDeadLettersNotFailures() throws Exception {
+        String[] bad = {
+            "{\"id\":\"a\",\"ts\":1,\"features\":{},\"x\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}",
+            "{\"id\":\"a\",\"ts\":1,\"features\":{\"p\":1e400}}",
+            "{\"id\":\"a\",\"ts\":1180591620717411303424,\"features\":{}}",
+            "{\"id\":\"a\",\"ts\":\"1\",\"features\":{}}",
+            "{\"id\":\"a\",\"ts\":1,\"features\":[\"a\"]}",
+            "",
+        };
+        assertThat(run(EventDeserializers.impressions(), "impressions", bad)).extracting(p -> p.deadLetter.reason)
+                .containsExactly(BadInputReason.INVALID_JSON, BadInputReason.NON_FINITE_NUMBER,
+                        BadInputReason.MISSING_TS, BadInputReason.MISSING_TS, BadInputReason.INVALID_FEATURES,
+                        BadInputReason.INVALID_JSON);
     }
 
     private static <T> List<Parsed<T>> run(KafkaRecordDeserializationSchema<Parsed<T>> schema, String topic,

@@ -29,9 +29,31 @@ public final class KafkaTestUtils {
 
     /** Every record value currently in the topic, from the beginning to the end offsets read at the start. */
     public static List<byte[]> readAll(String bootstrapServers, String topic) {
+        return readAll(bootstrapServers, topic, "read_uncommitted");
+    }
+
+    /**
+     * Every committed record value in the topic (isolation.level=read_committed: records of aborted or still open
+     * transactions are skipped), up to the last stable offset read at the start.
+     */
+    public static List<byte[]> readAllCommitted(String bootstrapServers, String topic) {
+        return readAll(bootstrapServers, topic, "read_committed");
+    }
+
+    /** Every dead-letter record in the topic, committed ones only, read (and format-checked) by DeadLetterJson. */
+    public static List<DeadLetterJson.Record> readDeadLetters(String bootstrapServers, String topic) {
+        List<DeadLetterJson.Record> out = new ArrayList<>();
+        for (byte[] v : readAllCommitted(bootstrapServers, topic)) {
+            out.add(DeadLetterJson.parse(v));
+        }
+        return out;
+    }
+
+    private static List<byte[]> readAll(String bootstrapServers, String topic, String isolation) {
         List<byte[]> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             List<TopicPartition> parts = new ArrayList<>();

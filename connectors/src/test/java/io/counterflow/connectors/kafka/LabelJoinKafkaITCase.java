@@ -44,7 +44,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -170,20 +169,16 @@ class LabelJoinKafkaITCase {
 
         List<String> actualDead = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
-        for (byte[] value : readAll(DEAD)) {
-            JsonNode d = json.readTree(value);
-            String source = d.get("source").asText();
-            if (source.equals(LabelJoinOperator.SOURCE)) {
+        for (DeadLetterJson.Record d : KafkaTestUtils.readDeadLetters(kafka.bootstrapServers(), DEAD)) {
+            if (d.source.equals(LabelJoinOperator.SOURCE)) {
                 // the join re-encodes the rejected event with the codec: the original names its impression
-                JsonNode original = json.readTree(d.get("original").asText());
+                JsonNode original = json.readTree(d.original);
                 String id = original.has("id") ? original.get("id").asText() : original.get("impression_id").asText();
-                actualDead.add(source + " " + d.get("reason").asText() + " " + id);
+                actualDead.add(d.source + " " + d.reason + " " + id);
             } else {
-                actualDead.add(source + " " + d.get("partition").asInt() + "@" + d.get("offset").asLong() + " "
-                        + d.get("reason").asText());
-                if (d.has("original_base64")) {
-                    assertThat(Base64.getDecoder().decode(d.get("original_base64").asText()))
-                            .isEqualTo(binaryOriginals.get(d.get("offset").asLong()));
+                actualDead.add(d.source + " " + d.partition + "@" + d.offset + " " + d.reason);
+                if (DeadLetterJson.utf8OrNull(d.original == null ? new byte[0] : d.original) == null) {
+                    assertThat(d.original).isEqualTo(binaryOriginals.get(d.offset));
                 }
             }
         }
@@ -228,9 +223,5 @@ class LabelJoinKafkaITCase {
     private static void bad(KafkaProducer<byte[], byte[]> p, List<String> expected, String topic, String value,
             BadInputReason reason) throws Exception {
         KafkaTestUtils.sendBad(p, expected, topic, value, reason);
-    }
-
-    private static List<byte[]> readAll(String topic) {
-        return KafkaTestUtils.readAll(kafka.bootstrapServers(), topic);
     }
 }

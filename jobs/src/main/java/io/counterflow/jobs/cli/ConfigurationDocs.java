@@ -1,5 +1,7 @@
 package io.counterflow.jobs.cli;
 
+import io.counterflow.connectors.kafka.CounterflowKafkaSources;
+import io.counterflow.connectors.kafka.DeadLetterSink;
 import io.counterflow.connectors.snapshot.ModelVersionSink;
 import io.counterflow.jobs.stream.StreamCommand;
 import io.counterflow.model.settings.Settings;
@@ -34,12 +36,8 @@ public final class ConfigurationDocs {
     /** The components and their settings, in documentation order. */
     static Map<String, List<ConfigOption<?>>> components() {
         Map<String, List<ConfigOption<?>>> c = new LinkedHashMap<>();
-        List<ConfigOption<?>> kafka = new ArrayList<>();
-        for (SettingFlags.Flag f : StreamCommand.FLAGS.flags()) {
-            if (f.key().startsWith("counterflow.kafka.")) {
-                kafka.add(f.option);
-            }
-        }
+        List<ConfigOption<?>> kafka = options(CounterflowKafkaSources.SETTINGS);
+        kafka.addAll(options(DeadLetterSink.SETTINGS));
         c.put("Kafka sources and dead letters (`counterflow.kafka.*`)", kafka);
         c.put("Label join and labeling policy (`counterflow.join.*`, `counterflow.labeling.*`)",
                 options(LabelJoinSettings.SETTINGS));

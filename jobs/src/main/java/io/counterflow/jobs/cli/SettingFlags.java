@@ -15,7 +15,7 @@ import java.util.Objects;
 
 /**
  * Command-line flags that are bindings of a name to a configuration option, nothing more: the option's declaration
- * (a {@link ConfigOption}, usually inside an {@code io.counterflow.operators.join.Setting}) gives the flag its type,
+ * (a {@link ConfigOption}, usually inside an {@code io.counterflow.model.settings.Setting}) gives the flag its type,
  * its description and its default; the flag only writes into the job's {@link Configuration} when it is given.
  * So the cluster's config.yaml, {@code -D key=value} and the flag are three ways to set one key, and every
  * settings object is built from the {@link Configuration} alone.

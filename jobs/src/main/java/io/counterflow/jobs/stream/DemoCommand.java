@@ -187,7 +187,7 @@ public final class DemoCommand implements Callable<Integer> {
                     .startingOffsets(OffsetsInitializer.earliest()).bounded(OffsetsInitializer.latest())
                     .outOfOrderness(Duration.ofMinutes(1)).idleness(Duration.ofSeconds(30)).build();
             CounterflowStreamJob job = new CounterflowStreamJob(sources::addTo,
-                    DeadLetterSink.kafka(kafka.bootstrapServers(), "counterflow-dead-letters"),
+                    DeadLetterSink.fromConfig(deadLetterConfig(kafka.bootstrapServers())),
                     ModelVersionSink.announcing(snapshots.toString(), keep, kafka.bootstrapServers(),
                             "model-updates"),
                     join, batching, training);
@@ -239,6 +239,16 @@ public final class DemoCommand implements Callable<Integer> {
             deleteQuietly(checkpoints);
         }
         return 0;
+    }
+
+    /** Exactly-once dead letters, as the streaming job has them: the demo checkpoints in EXACTLY_ONCE mode. */
+    private Configuration deadLetterConfig(String bootstrapServers) {
+        Configuration c = new Configuration();
+        c.set(io.counterflow.connectors.kafka.CounterflowKafkaSources.BOOTSTRAP_SERVERS.option(), bootstrapServers);
+        c.set(DeadLetterSink.TOPIC.option(), "counterflow-dead-letters");
+        c.set(io.counterflow.connectors.kafka.CounterflowKafkaSources.GROUP_ID.option(), "counterflow-demo");
+        c.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, checkpointInterval);
+        return c;
     }
 
     private static int freePort() throws IOException {

@@ -68,15 +68,17 @@ public final class StreamCommand implements Callable<Integer> {
 
     /** Every flag of this command and the key it sets. */
     public static final SettingFlags FLAGS = new SettingFlags()
-            .bind("--bootstrap-servers", CounterflowKafkaSources.BOOTSTRAP_SERVERS, String.class,
-                    "Kafka bootstrap servers. Required.", "(none)")
-            .bind("--group-id", CounterflowKafkaSources.GROUP_ID)
-            .bind("--impressions-topic", CounterflowKafkaSources.IMPRESSIONS_TOPIC)
-            .bind("--clicks-topic", CounterflowKafkaSources.CLICKS_TOPIC)
-            .bind("--conversions-topic", CounterflowKafkaSources.CONVERSIONS_TOPIC)
-            .bind("--dead-letter-topic", DeadLetterSink.TOPIC)
-            .bind("--watermark-out-of-orderness", CounterflowKafkaSources.OUT_OF_ORDERNESS)
-            .bind("--watermark-idleness", CounterflowKafkaSources.IDLENESS)
+            .bind("--bootstrap-servers", CounterflowKafkaSources.BOOTSTRAP_SERVERS.option(), String.class,
+                    SettingFlags.text(CounterflowKafkaSources.BOOTSTRAP_SERVERS.option()), "(none)")
+            .bind("--group-id", CounterflowKafkaSources.GROUP_ID.option())
+            .bind("--impressions-topic", CounterflowKafkaSources.IMPRESSIONS_TOPIC.option())
+            .bind("--clicks-topic", CounterflowKafkaSources.CLICKS_TOPIC.option())
+            .bind("--conversions-topic", CounterflowKafkaSources.CONVERSIONS_TOPIC.option())
+            .bind("--watermark-out-of-orderness", CounterflowKafkaSources.OUT_OF_ORDERNESS.option())
+            .bind("--watermark-idleness", CounterflowKafkaSources.IDLENESS.option())
+            .bind("--max-future-skew", CounterflowKafkaSources.MAX_FUTURE_SKEW.option())
+            .bind("--dead-letter-topic", DeadLetterSink.TOPIC.option())
+            .bind("--dead-letter-guarantee", DeadLetterSink.GUARANTEE.option())
             .bind("--click-window", LabelJoinSettings.CLICK_WINDOW.option())
             .bind("--attribution-window", LabelJoinSettings.ATTRIBUTION_WINDOW.option())
             .bind("--allowed-lateness", LabelJoinSettings.ALLOWED_LATENESS.option(), Duration.class,
@@ -133,12 +135,14 @@ public final class StreamCommand implements Callable<Integer> {
         StreamExecutionEnvironment cluster = StreamExecutionEnvironment.getExecutionEnvironment();
         boolean local = cluster instanceof LocalStreamEnvironment;
         Configuration conf = configuration(baseConfiguration(cluster, local));
+        // The dead-letter sink's guarantee follows the checkpointing the job will have.
+        java.util.List<String> notes = withSafeDefaults(conf, local);
         // Every setting is checked before the job starts, so that bad input fails in one line, first.
         Job job = job(conf);
         if (local) {
             CliInputs.backend(job.training.backend()); // it runs here; on a cluster it runs on the TaskManagers
         }
-        for (String line : withSafeDefaults(conf, local)) {
+        for (String line : notes) {
             System.err.println("stream: " + line);
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
@@ -193,15 +197,15 @@ public final class StreamCommand implements Callable<Integer> {
         if (!conf.contains(LabelJoinSettings.ALLOWED_LATENESS.option())) {
             // Late means behind the watermark by more than the sources' disorder bound.
             conf.set(LabelJoinSettings.ALLOWED_LATENESS.option(),
-                    conf.get(CounterflowKafkaSources.OUT_OF_ORDERNESS));
+                    conf.get(CounterflowKafkaSources.OUT_OF_ORDERNESS.option()));
         }
         return conf;
     }
 
     /** The job's parts, each built from {@code conf} only. */
     Job job(Configuration conf) {
-        String bootstrap = conf.get(CounterflowKafkaSources.BOOTSTRAP_SERVERS);
-        if (bootstrap == null || bootstrap.isBlank()) {
+        String bootstrap = conf.get(CounterflowKafkaSources.BOOTSTRAP_SERVERS.option());
+        if (bootstrap.isBlank()) {
             throw new UserError("--bootstrap-servers (" + CounterflowKafkaSources.BOOTSTRAP_SERVERS.key()
                     + ") must be set");
         }
@@ -216,14 +220,8 @@ public final class StreamCommand implements Callable<Integer> {
         });
         conf.getOptional(CoreOptions.DEFAULT_PARALLELISM).ifPresent(n -> CliInputs.atLeast("--parallelism", n, 1));
         Job j = new Job();
-        j.sources = CounterflowKafkaSources.builder().bootstrapServers(bootstrap)
-                .groupId(conf.get(CounterflowKafkaSources.GROUP_ID))
-                .impressionsTopic(conf.get(CounterflowKafkaSources.IMPRESSIONS_TOPIC))
-                .clicksTopic(conf.get(CounterflowKafkaSources.CLICKS_TOPIC))
-                .conversionsTopic(conf.get(CounterflowKafkaSources.CONVERSIONS_TOPIC))
-                .outOfOrderness(conf.get(CounterflowKafkaSources.OUT_OF_ORDERNESS))
-                .idleness(conf.get(CounterflowKafkaSources.IDLENESS)).build();
-        j.deadLetters = DeadLetterSink.kafka(bootstrap, conf.get(DeadLetterSink.TOPIC));
+        j.sources = CounterflowKafkaSources.fromConfig(conf);
+        j.deadLetters = DeadLetterSink.fromConfig(conf);
         j.publisher = ModelVersionSink.fromConfig(conf, bootstrap);
         j.join = LabelJoinSettings.fromConfig(conf);
         LabelingPolicy.of(j.join); // rejects oracle (simulations only) before anything starts

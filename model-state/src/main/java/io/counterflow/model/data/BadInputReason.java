@@ -32,5 +32,12 @@ public enum BadInputReason {
     /** An event whose timestamp is behind the watermark by more than the allowed lateness. */
     LATE_EVENT,
     /** A second impression with an id already seen (the first one wins). */
-    DUPLICATE_IMPRESSION
+    DUPLICATE_IMPRESSION,
+    /**
+     * An event whose {@code ts} is further ahead of the source's processing-time clock than the allowed skew: it
+     * would push the watermark into the future and close every open window early.
+     */
+    FUTURE_TIMESTAMP,
+    /** A record larger than the sources' size limit; not parsed. */
+    RECORD_TOO_LARGE
 }

@@ -16,7 +16,7 @@
  *       io.counterflow.operators.join.LabelingPolicy#of(io.counterflow.operators.join.LabelJoinSettings)}.
  *   <li>{@link io.counterflow.operators.join.LabelState}: the per-key state (a Flink POJO; fields are only ever
  *       added, and golden snapshots of older versions must still restore).
- *   <li>{@link io.counterflow.operators.join.LabelJoinSettings} and {@link io.counterflow.operators.join.Setting}:
+ *   <li>{@link io.counterflow.operators.join.LabelJoinSettings} and {@link io.counterflow.model.settings.Setting}:
  *       each setting declared once (key, description, default, validator).
  * </ul>
  */
