@@ -64,7 +64,7 @@ public final class ModelServer implements AutoCloseable {
     private static final int QUEUE = 1024;
 
     private final ServeSettings settings;
-    private final ModelRoot root;
+    private final PublicationRoot root;
     private final ServeMetrics metrics = new ServeMetrics();
     private final Set<String> refused = ConcurrentHashMap.newKeySet();
     private final Object swapLock = new Object();
@@ -81,7 +81,7 @@ public final class ModelServer implements AutoCloseable {
 
     private ModelServer(ServeSettings s) throws IOException {
         this.settings = s;
-        this.root = ModelRoot.at(s.models);
+        this.root = PublicationRoot.at(s.models);
         this.capacity = Math.min(1024, s.maxBatch);
         this.scratch = ThreadLocal.withInitial(() -> new Scratch(s.maxBatch));
         this.cache = root.isLocal() ? null : Files.createTempDirectory("counterflow-serve-");

@@ -68,7 +68,7 @@ public final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ServeSettings s = ServeSettings.from(configuration());
         CliInputs.backend(s.backend);
-        ModelRoot root = ModelRoot.at(s.models);
+        PublicationRoot root = PublicationRoot.at(s.models);
         if (!root.exists()) {
             throw new UserError("--models " + models + ": no such directory");
         }

@@ -79,7 +79,7 @@ final class ServeMetrics {
         for (int i = 0; i < buckets.length; i++) {
             cumulative += buckets[i].sum();
             b.append("counterflow_serve_score_seconds_bucket{le=\"")
-                    .append(i < BOUNDS.length ? Double.toString(BOUNDS[i]) : "+Inf").append("\"} ")
+                    .append(i < BOUNDS.length ? java.math.BigDecimal.valueOf(BOUNDS[i]).toPlainString() : "+Inf").append("\"} ")
                     .append(cumulative).append('\n');
         }
         b.append("counterflow_serve_score_seconds_sum ").append(latencyNanos.sum() / 1e9).append('\n');

@@ -20,7 +20,7 @@ public final class ServeSettings {
 
     public static final Setting<String> MODELS = Setting.of(ConfigOptions.key("counterflow.serve.models").stringType()
             .defaultValue("").withDescription("Publication root (local path or Flink file-system URI) whose LATEST"
-                    + " version is served."), "a directory", s -> !s.isBlank());
+                    + " version is served."), "a directory (required)", s -> true);
     public static final Setting<String> HOST = Setting.of(ConfigOptions.key("counterflow.serve.host").stringType()
             .defaultValue(DEFAULT_HOST).withDescription("Address the HTTP server binds."), "a host name or address",
             s -> !s.isBlank());
@@ -69,6 +69,9 @@ public final class ServeSettings {
 
     private ServeSettings(ReadableConfig c) {
         models = MODELS.read(c);
+        if (models.isBlank()) {
+            throw new IllegalArgumentException(MODELS.key() + " must be set to a publication root");
+        }
         host = HOST.read(c);
         port = PORT.read(c);
         poll = POLL.read(c);
