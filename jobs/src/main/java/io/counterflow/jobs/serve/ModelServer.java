@@ -343,7 +343,7 @@ public final class ModelServer implements AutoCloseable {
                 throw (VirtualMachineError) t;
             }
             // A broken connection while answering (the client went away), or a bug: logged, the server goes on.
-            metrics.error("internal");
+            metrics.error(t instanceof IOException ? "connection" : "internal");
             LOG.warn("serve: {} {} failed: {}", ex.getRequestMethod(), truncate(ex.getRequestURI().getPath()),
                     t.toString());
             try {
