@@ -10,13 +10,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** counterflow evaluate: metrics JSON of a snapshot on labeled samples. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
         description = "Print metrics JSON: counts, ctr, cvr_click_space (the papers' CVR metrics, clicked samples "
                 + "only), ctcvr, and cvr_entire_space when the samples carry truth.")
 public final class EvaluateCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
     @Option(names = "--model", required = true, description = "Model version directory, or a publication root (then the version its LATEST names).")
     Path model;
 
@@ -37,7 +41,8 @@ public final class EvaluateCommand implements Callable<Integer> {
             CliInputs.outputFile("--output", output);
         }
         if (resolved.root != null) {
-            System.err.println("evaluate: " + resolved.describe());
+            spec.commandLine().getErr().println("evaluate: " + resolved.describe());
+            spec.commandLine().getErr().flush();
         }
         BadInputReport report = new BadInputReport();
         EvaluationResult r;

@@ -16,12 +16,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** counterflow score: predictions per CONTRACT.md. */
 @Command(name = "score", mixinStandardHelpOptions = true,
         description = "Score impressions or samples (.jsonl; or .csv) and write {id, ctr, cvr, ctcvr} lines.")
 public final class ScoreCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
     @Option(names = "--model", required = true, description = "Model version directory, or a publication root (then the version its LATEST names).")
     Path model;
 
@@ -40,7 +44,8 @@ public final class ScoreCommand implements Callable<Integer> {
         CliInputs.inputFile("--input", input);
         CliInputs.outputFile("--output", output);
         if (resolved.root != null) {
-            System.err.println("score: " + resolved.describe());
+            spec.commandLine().getErr().println("score: " + resolved.describe());
+            spec.commandLine().getErr().flush();
         }
         BadInputReport report = new BadInputReport();
         long n;
