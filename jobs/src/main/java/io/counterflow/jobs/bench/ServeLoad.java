@@ -92,6 +92,10 @@ public final class ServeLoad implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "PT3S", description = "Default: ${DEFAULT-VALUE}.")
     Duration warmup;
 
+    @Option(names = "--backend", defaultValue = "openblas", description = "The server's backend, for the in-process"
+            + " scores (default: ${DEFAULT-VALUE}).")
+    String backend;
+
     @Option(names = "--pool", defaultValue = "4096", description = "Impressions read (default: ${DEFAULT-VALUE}).")
     int pool;
 
@@ -340,8 +344,8 @@ public final class ServeLoad implements Callable<Integer> {
         LabeledSample[] s = samples(0, n);
         float[] ctr = new float[n];
         float[] cvr = new float[n];
-        try (CvrScorer scorer = CvrScorer.load(dir)) {
-            scorer.score(s, n, ctr, cvr);
+        try (Backend be = Backends.create(backend); io.counterflow.model.nn.CvrModel m = ModelSnapshot.read(dir, be, n)) {
+            CvrScorer.of(m).score(s, n, ctr, cvr);
         }
         return new float[][] {ctr, cvr};
     }
@@ -421,7 +425,7 @@ public final class ServeLoad implements Callable<Integer> {
 
     private void scoringAlone() throws IOException {
         Path dir = follow ? latestOf(root) : sources.get(0);
-        try (Backend be = Backends.create("openblas")) {
+        try (Backend be = Backends.create(backend)) {
             try (io.counterflow.model.nn.CvrModel model = ModelSnapshot.read(dir, be, 1024)) {
                 CvrScorer scorer = CvrScorer.of(model);
                 System.out.println(String.format(Locale.ROOT, "%-6s %10s %12s %8s %8s %8s", "batch", "calls/s",

@@ -1,6 +1,5 @@
 package io.counterflow.jobs.serve;
 
-import io.counterflow.connectors.snapshot.FileSystemSnapshotPublisher;
 import io.counterflow.jobs.cli.UserError;
 import io.counterflow.model.snapshot.ModelSnapshot;
 import java.io.IOException;
@@ -23,8 +22,8 @@ import java.util.stream.Stream;
  * #versionIn}); {@code serve} reads roots on any Flink file system through {@link PublicationRoot}.
  */
 public final class ModelRoot {
-    /** The pointer file's name. */
-    public static final String LATEST = FileSystemSnapshotPublisher.LATEST;
+    /** The pointer file's name (the publisher's {@code FileSystemSnapshotPublisher.LATEST}). */
+    public static final String LATEST = "LATEST";
     /** A version directory's name; nothing else is ever loaded from a root. */
     public static final Pattern VERSION = Pattern.compile("v-(\\d+)-(\\d+)");
 

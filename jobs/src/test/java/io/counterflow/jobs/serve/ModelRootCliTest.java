@@ -117,6 +117,11 @@ class ModelRootCliTest {
     }
 
     @Test
+    void thePointerFileIsThePublishers() {
+        assertThat(ModelRoot.LATEST).isEqualTo(io.counterflow.connectors.snapshot.FileSystemSnapshotPublisher.LATEST);
+    }
+
+    @Test
     void aPortInUseIsAUserError() throws Exception {
         try (ServerSocket busy = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
             String[] r = run("serve --models {tmp}/models --port " + busy.getLocalPort());

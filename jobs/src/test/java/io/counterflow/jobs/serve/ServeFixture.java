@@ -92,7 +92,10 @@ final class ServeFixture {
         return j.toString();
     }
 
-    /** pCTR and pCVR of the impressions scored in-process from a version directory: {ctr[], cvr[]}. */
+    /**
+     * pCTR and pCVR of the impressions scored in-process from a version directory, on the server's default backend
+     * (so that a GPU machine's {@code auto} does not compare CUDA with OpenBLAS): {ctr[], cvr[]}.
+     */
     static float[][] inProcess(Path versionDir, Impression[] imps) throws IOException {
         LabeledSample[] s = new LabeledSample[imps.length];
         for (int i = 0; i < s.length; i++) {
@@ -100,8 +103,9 @@ final class ServeFixture {
         }
         float[] ctr = new float[s.length];
         float[] cvr = new float[s.length];
-        try (CvrScorer scorer = CvrScorer.load(versionDir)) {
-            scorer.score(s, s.length, ctr, cvr);
+        try (Backend be = Backends.create(ServeSettings.DEFAULT_BACKEND);
+                CvrModel m = ModelSnapshot.read(versionDir, be, 64)) {
+            CvrScorer.of(m).score(s, s.length, ctr, cvr);
         }
         return new float[][] {ctr, cvr};
     }
