@@ -50,7 +50,12 @@ final class Announcements implements AutoCloseable {
             List<TopicPartition> assigned = new ArrayList<>();
             while (running && assigned.isEmpty()) {
                 // The topic may not exist yet (the job creates it with its first announcement): look again.
-                List<PartitionInfo> parts = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+                List<PartitionInfo> parts;
+                try {
+                    parts = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+                } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                    parts = null; // the broker is not reachable yet: LATEST polling goes on meanwhile
+                }
                 if (parts != null) {
                     for (PartitionInfo pi : parts) {
                         assigned.add(new TopicPartition(topic, pi.partition()));
