@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         version = "counterflow 0.1.0",
         description = "Streaming, selection-bias-free conversion-rate learning.",
         subcommands = {io.counterflow.jobs.stream.DemoCommand.class, io.counterflow.jobs.stream.StreamCommand.class,
-            BrokerCommand.class, OfflineDemoCommand.class, BenchCommand.class, GenerateCommand.class, TrainCommand.class, FeedbackEvalCommand.class, ScoreCommand.class, EvaluateCommand.class, GpuCheckCommand.class,
+            BrokerCommand.class, OfflineDemoCommand.class, BenchCommand.class, GenerateCommand.class, TrainCommand.class, FeedbackEvalCommand.class, ScoreCommand.class, EvaluateCommand.class, io.counterflow.jobs.serve.ServeCommand.class, GpuCheckCommand.class,
             CommandLine.HelpCommand.class})
 public final class CounterflowCli implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

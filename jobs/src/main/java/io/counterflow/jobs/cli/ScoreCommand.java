@@ -1,6 +1,7 @@
 package io.counterflow.jobs.cli;
 
 import io.counterflow.jobs.offline.BatchScoring;
+import io.counterflow.jobs.serve.ModelRoot;
 import io.counterflow.model.data.Impression;
 import io.counterflow.model.data.LabeledSample;
 import io.counterflow.model.io.BadInputReport;
@@ -15,13 +16,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** counterflow score: predictions per CONTRACT.md. */
 @Command(name = "score", mixinStandardHelpOptions = true,
         description = "Score impressions or samples (.jsonl; or .csv) and write {id, ctr, cvr, ctcvr} lines.")
 public final class ScoreCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "Snapshot directory.")
+    @Spec CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "Model version directory, or a publication root (then the version its LATEST names).")
     Path model;
 
     @Option(names = "--input", required = true, description = "Impressions or samples, .jsonl or .csv.")
@@ -35,13 +40,17 @@ public final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CliInputs.snapshotDirectory("--model", model);
+        ModelRoot.Resolved resolved = ModelRoot.resolve("--model", model);
         CliInputs.inputFile("--input", input);
         CliInputs.outputFile("--output", output);
+        if (resolved.root != null) {
+            spec.commandLine().getErr().println("score: " + resolved.describe());
+            spec.commandLine().getErr().flush();
+        }
         BadInputReport report = new BadInputReport();
         long n;
         boolean csv = SampleFileReader.formatOf(input) == SampleFileReader.Format.CSV;
-        try (CvrScorer scorer = ModelSnapshot.load(model);
+        try (CvrScorer scorer = ModelSnapshot.load(resolved.directory);
                 OutputStream os = new BufferedOutputStream(Files.newOutputStream(output), 1 << 16);
                 JsonLinesWriter w = new JsonLinesWriter(os)) {
             BatchScoring.Sink write = (s, ctr, cvr) -> w.writePrediction(s.id, ctr, cvr);
