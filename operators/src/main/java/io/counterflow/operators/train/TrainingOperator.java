@@ -114,6 +114,8 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
     private transient TrainingStateCodec.Counters counters;
     /** The labeling policy's row weights and its delay model (checkpointed with the model). */
     private transient FeedbackCorrection correction;
+    /** Counts and checksums of every received row (checkpointed; published in each version's manifest). */
+    private transient SampleAudit audit;
     /** Gauge copies of the correction's statistics (read by the metric reporter's thread). */
     private transient volatile double feedbackMean;
     private transient volatile double feedbackMin;
@@ -176,11 +178,12 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
         counters = new TrainingStateCodec.Counters();
         correction = new FeedbackCorrection(settings.labeling(), settings.attributionWindowMs(),
                 settings.labelingElapsedMs());
+        audit = new SampleAudit();
         state = context.getOperatorStateStore().getListState(
                 new ListStateDescriptor<>("training-state", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         if (context.isRestored()) {
             TrainingStateCodec.Restored r = TrainingStateCodec.read(state.get(), backend, settings.batchCapacity(),
-                    correction);
+                    correction, audit);
             if (r != null) {
                 counters = r.counters;
                 if (r.model != null) {
@@ -304,6 +307,7 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
         counters.seenBatches++;
         counters.seenSamples += n;
         seenSamples.inc(n);
+        audit.addAll(samples, 0, n);
         TrainingProgress p = new TrainingProgress();
         p.batchSamples = n;
         for (int i = 0; i < n; i++) {
@@ -481,7 +485,7 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        state.update(TrainingStateCodec.write(counters, model, correction));
+        state.update(TrainingStateCodec.write(counters, model, correction, audit));
         if (model != null && model.step() != lastPreparedStep) {
             prepare(context.getCheckpointId());
         }
@@ -522,6 +526,7 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
         putFinite(m, "mean_pcvr_clicked", running.meanPcvrClicked);
         putFinite(m, "mean_conversion_clicked", running.meanConversionClicked);
         putFinite(m, "loss", lastLoss[0]);
+        m.put("audit", audit.toInfo());
         return m;
     }
 
@@ -600,6 +605,10 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
     /** Checkpoint ids with a prepared, unpublished snapshot; for tests. */
     List<Long> pendingCheckpoints() {
         return new ArrayList<>(pending.keySet());
+    }
+
+    SampleAudit audit() {
+        return audit;
     }
 
     long seenSamplesTotal() {

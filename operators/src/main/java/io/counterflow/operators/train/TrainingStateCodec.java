@@ -25,8 +25,11 @@ import java.util.List;
  */
 final class TrainingStateCodec {
     static final int MAGIC = 0x43465452; // "CFTR"
-    /** 2: the delayed-feedback correction's state follows the model. 1 (still read): no correction state. */
-    static final int VERSION = 2;
+    /**
+     * 3: the {@link SampleAudit} follows the correction's state. 2 (still read): the delayed-feedback correction's
+     * state follows the model. 1 (still read): no correction state.
+     */
+    static final int VERSION = 3;
     static final int CHUNK_BYTES = 1 << 20;
 
     private TrainingStateCodec() {}
@@ -39,7 +42,8 @@ final class TrainingStateCodec {
         long nonFiniteInputBatches;
     }
 
-    static List<byte[]> write(Counters c, CvrModel model, FeedbackCorrection correction) throws IOException {
+    static List<byte[]> write(Counters c, CvrModel model, FeedbackCorrection correction, SampleAudit audit)
+            throws IOException {
         ChunkedOutputStream chunks = new ChunkedOutputStream(CHUNK_BYTES);
         DataOutputStream out = new DataOutputStream(chunks);
         out.writeInt(MAGIC);
@@ -54,6 +58,7 @@ final class TrainingStateCodec {
         }
         DataOutputStream tail = new DataOutputStream(chunks);
         correction.write(tail);
+        audit.write(tail);
         tail.flush();
         chunks.close();
         return chunks.chunks();
@@ -71,11 +76,12 @@ final class TrainingStateCodec {
     }
 
     /**
-     * Reads a state of version 1 or 2; the correction's learned state (version 2) is restored into {@code
-     * correction}, which keeps its fresh state for version 1.
+     * Reads a state of version 1, 2 or 3; the correction's learned state (version 2 on) is restored into {@code
+     * correction}, which keeps its fresh state for version 1; the audit (version 3) into {@code audit}, which is
+     * marked incomplete for older versions.
      */
-    static Restored read(Iterable<byte[]> chunks, Backend backend, int batchCapacity, FeedbackCorrection correction)
-            throws IOException {
+    static Restored read(Iterable<byte[]> chunks, Backend backend, int batchCapacity, FeedbackCorrection correction,
+            SampleAudit audit) throws IOException {
         List<InputStream> streams = new ArrayList<>();
         for (byte[] c : chunks) {
             streams.add(new ByteArrayInputStream(c));
@@ -91,8 +97,8 @@ final class TrainingStateCodec {
                     + " (not written by TrainingOperator)");
         }
         int version = data.readInt();
-        if (version != 1 && version != VERSION) {
-            throw new IOException("training operator state: unknown version " + version + " (this build reads 1 and "
+        if (version < 1 || version > VERSION) {
+            throw new IOException("training operator state: unknown version " + version + " (this build reads 1 to "
                     + VERSION + ")");
         }
         Counters c = new Counters();
@@ -102,6 +108,11 @@ final class TrainingStateCodec {
         CvrModel model = data.readBoolean() ? ModelCheckpoint.read(data, backend, batchCapacity) : null;
         if (version >= 2) {
             correction.read(data);
+        }
+        if (version >= 3) {
+            audit.read(data);
+        } else {
+            audit.markIncomplete();
         }
         return new Restored(c, model);
     }

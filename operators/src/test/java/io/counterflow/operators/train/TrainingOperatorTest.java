@@ -194,27 +194,33 @@ class TrainingOperatorTest {
             CvrModel m = t.operator.model();
             TrainingStateCodec.Counters c = new TrainingStateCodec.Counters();
             List<byte[]> v2 = TrainingStateCodec.write(c, m, new io.counterflow.model.feedback.FeedbackCorrection(
-                    io.counterflow.model.feedback.Labeling.WAIT, 86_400_000L, 0));
+                    io.counterflow.model.feedback.Labeling.WAIT, 86_400_000L, 0), new SampleAudit());
             java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
             for (byte[] b : v2) {
                 all.write(b);
             }
             byte[] bytes = all.toByteArray();
             java.nio.ByteBuffer.wrap(bytes).putInt(4, 1);
-            // Drop the correction state at the end (its size is fixed for a given window and elapsed time).
+            // Drop the correction state and the audit at the end (fixed sizes for a given window and elapsed time).
             java.io.ByteArrayOutputStream tail = new java.io.ByteArrayOutputStream();
+            java.io.DataOutputStream tailData = new java.io.DataOutputStream(tail);
             new io.counterflow.model.feedback.FeedbackCorrection(io.counterflow.model.feedback.Labeling.WAIT,
-                    86_400_000L, 0).write(new java.io.DataOutputStream(tail));
+                    86_400_000L, 0).write(tailData);
+            new SampleAudit().write(tailData);
+            tailData.flush();
             byte[] v1 = Arrays.copyOf(bytes, bytes.length - tail.size());
             io.counterflow.model.feedback.FeedbackCorrection fresh = new io.counterflow.model.feedback.FeedbackCorrection(
                     io.counterflow.model.feedback.Labeling.ES_DFM, 86_400_000L, 900_000L);
-            TrainingStateCodec.Restored r = TrainingStateCodec.read(List.of(v1), m.backend(), BATCH, fresh);
+            SampleAudit audit = new SampleAudit();
+            TrainingStateCodec.Restored r = TrainingStateCodec.read(List.of(v1), m.backend(), BATCH, fresh, audit);
             assertThat(r.model.step()).isEqualTo(3);
+            assertThat(audit.complete()).isFalse();
             assertThat(fresh.delayModel().conversions()).isZero();
             r.model.close();
             byte[] v9 = bytes.clone();
             java.nio.ByteBuffer.wrap(v9).putInt(4, 9);
-            assertThatThrownBy(() -> TrainingStateCodec.read(List.of(v9), m.backend(), BATCH, fresh))
+            assertThatThrownBy(() -> TrainingStateCodec.read(List.of(v9), m.backend(), BATCH, fresh,
+                    new SampleAudit()))
                     .hasMessageContaining("unknown version 9");
         }
     }
