@@ -6,6 +6,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ConfigurationUtils;
 import org.apache.flink.configuration.GlobalConfiguration;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -499,7 +500,7 @@ final class StandaloneCluster implements AutoCloseable {
         }
         String cp = Files.readString(file, StandardCharsets.UTF_8).trim();
         List<String> names = new ArrayList<>();
-        for (String entry : cp.split(java.io.File.pathSeparator)) {
+        for (String entry : cp.split(File.pathSeparator)) {
             names.add(Path.of(entry).getFileName().toString());
         }
         for (String required : REQUIRED_JARS) {
