@@ -307,7 +307,10 @@ class StandaloneClusterITCase {
 
     /**
      * Generated events with known labels under the job's windows, in event-time order, split into phases by
-     * position (so no phase's events are behind an earlier phase's watermark). Event times start three days ago.
+     * position (so no phase's events are behind an earlier phase's watermark). Event times start three days ago;
+     * 9,000 impressions over 6 hours, so that a phase spans an hour of event time: most of its rows are out once
+     * the watermark (max ts − 10 min) has moved past their windows (1 min unclicked, then elapsed 1 min and
+     * attribution 10 min after the click).
      */
     private static final class World {
         final List<ProducerRecord<byte[], byte[]>> events = new ArrayList<>();
@@ -328,7 +331,7 @@ class StandaloneClusterITCase {
             World w = new World();
             long start = System.currentTimeMillis() - Duration.ofDays(3).toMillis();
             GeneratorConfig config = GeneratorConfig.builder().impressions(IMPRESSIONS).seed(42).streamSeed(7)
-                    .idPrefix("c-").startTs(start).meanInterArrivalMs(400).clickRate(0.2).cvrAmongClicks(0.3)
+                    .idPrefix("c-").startTs(start).meanInterArrivalMs(2400).clickRate(0.2).cvrAmongClicks(0.3)
                     .users(500).items(200).clickDelayMedianMs(20_000).conversionFastMedianMs(30_000)
                     .conversionSlowMedianMs(5 * 60_000).clickWindowMs(CLICK_WINDOW.toMillis())
                     .attributionWindowMs(ATTRIBUTION_WINDOW.toMillis()).build();
@@ -410,9 +413,15 @@ class StandaloneClusterITCase {
             return normalise(m);
         }
 
-        /** Numbers as Jackson reads them back (int where they fit), so that maps compare equal. */
+        /** Numbers as Jackson reads them back from a manifest (int where they fit), so that maps compare equal. */
+        @SuppressWarnings("unchecked")
         private static Map<String, Object> normalise(Map<String, Object> m) {
-            return new ObjectMapper().convertValue(m, LinkedHashMap.class);
+            try {
+                ObjectMapper json = new ObjectMapper();
+                return json.readValue(json.writeValueAsString(m), LinkedHashMap.class);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         void produce(EmbeddedKafkaBroker kafka, int phase) {
