@@ -4,8 +4,10 @@ import io.counterflow.operators.train.PreparedSnapshot;
 import io.counterflow.operators.train.SnapshotPublisher;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.flink.configuration.ConfigOption;
+import io.counterflow.operators.join.Setting;
+
 import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.core.fs.FSDataOutputStream;
 import org.apache.flink.core.fs.FileStatus;
 import org.apache.flink.core.fs.FileSystem;
@@ -66,16 +68,23 @@ public final class FileSystemSnapshotPublisher implements SnapshotPublisher {
     private static final Logger LOG = LoggerFactory.getLogger(FileSystemSnapshotPublisher.class);
 
     /** Where versions are published. */
-    public static final ConfigOption<String> BASE_PATH = ConfigOptions.key("counterflow.snapshot.path").stringType()
-            .noDefaultValue().withDescription("Directory (local path or Flink file-system URI) under which model"
-                    + " versions v-<checkpoint>-<step> and the LATEST pointer are published.");
+    public static final Setting<String> BASE_PATH = Setting.required(ConfigOptions.key("counterflow.snapshot.path")
+            .stringType().defaultValue("").withDescription("Directory (local path or Flink file-system URI) under"
+                    + " which model versions v-<checkpoint>-<step> and the LATEST pointer are published. Required."),
+            "a directory (local path or file-system URI)", p -> !p.isBlank());
     /** Versions to keep. */
-    public static final ConfigOption<Integer> KEEP = ConfigOptions.key("counterflow.snapshot.keep").intType()
-            .defaultValue(5).withDescription("Number of newest model versions kept; older ones are deleted.");
+    public static final Setting<Integer> KEEP = Setting.of(ConfigOptions.key("counterflow.snapshot.keep").intType()
+            .defaultValue(5).withDescription("Number of newest model versions kept; older ones are deleted."),
+            "at least 1", n -> n >= 1);
     /** Kafka topic of announcements; empty: none. */
-    public static final ConfigOption<String> ANNOUNCE_TOPIC = ConfigOptions.key("counterflow.snapshot.announce-topic")
-            .stringType().defaultValue("").withDescription("Kafka topic on which every published version is"
-                    + " announced as JSON (e.g. model-updates); empty: no announcements.");
+    public static final Setting<String> ANNOUNCE_TOPIC = Setting.of(
+            ConfigOptions.key("counterflow.snapshot.announce-topic").stringType().defaultValue("")
+                    .withDescription("Kafka topic on which every published version is announced as JSON (e.g."
+                            + " model-updates); empty: no announcements."),
+            "a topic name or empty", t -> t != null);
+
+    /** Every setting of the publisher. */
+    public static final List<Setting<?>> SETTINGS = List.of(BASE_PATH, KEEP, ANNOUNCE_TOPIC);
 
     /** Name of the pointer file. */
     public static final String LATEST = "LATEST";
@@ -92,12 +101,8 @@ public final class FileSystemSnapshotPublisher implements SnapshotPublisher {
     private transient KafkaProducer<byte[], byte[]> producer;
 
     private FileSystemSnapshotPublisher(String basePath, int keep, String bootstrapServers, String topic) {
-        if (basePath == null || basePath.isBlank()) {
-            throw new IllegalArgumentException(BASE_PATH.key() + " must be set to a directory");
-        }
-        if (keep < 1) {
-            throw new IllegalArgumentException(KEEP.key() + " must be at least 1 (got " + keep + ")");
-        }
+        BASE_PATH.check(basePath == null ? "" : basePath);
+        KEEP.check(keep);
         boolean announce = topic != null && !topic.isBlank();
         if (announce && (bootstrapServers == null || bootstrapServers.isBlank())) {
             throw new IllegalArgumentException(ANNOUNCE_TOPIC.key() + " is set, so Kafka bootstrap servers are needed");
@@ -106,6 +111,15 @@ public final class FileSystemSnapshotPublisher implements SnapshotPublisher {
         this.keep = keep;
         this.announceBootstrapServers = announce ? bootstrapServers : null;
         this.announceTopic = announce ? topic : null;
+    }
+
+    /**
+     * The publisher the configuration describes ({@link #SETTINGS}); announcements go to the Kafka cluster at
+     * {@code bootstrapServers}.
+     */
+    public static FileSystemSnapshotPublisher fromConfig(ReadableConfig config, String bootstrapServers) {
+        return new FileSystemSnapshotPublisher(BASE_PATH.read(config), KEEP.read(config), bootstrapServers,
+                ANNOUNCE_TOPIC.read(config));
     }
 
     /** Publishes under {@code basePath}, keeping the newest {@code keep} versions; no announcements. */

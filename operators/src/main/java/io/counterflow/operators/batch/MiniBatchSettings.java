@@ -55,6 +55,9 @@ public final class MiniBatchSettings implements Serializable {
                             + " the same parallelism draws the same batches as an uninterrupted run."),
             "any long", s -> true);
 
+    /** Every setting of the mini-batcher, in documentation order. */
+    public static final java.util.List<Setting<?>> SETTINGS = java.util.List.of(BATCH_SIZE, MAX_DELAY, MIXING_BUFFER, MIXING_SEED);
+
     private final int batchSize;
     private final long maxDelayMs;
     private final int mixingBuffer;

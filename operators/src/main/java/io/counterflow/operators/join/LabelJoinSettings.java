@@ -86,6 +86,10 @@ public final class LabelJoinSettings implements Serializable {
                             + " click window. fnw emits at the click (c = 0) and wait does not use it."),
             "zero or positive", d -> !d.isNegative());
 
+    /** Every setting of the label join, in documentation order. */
+    public static final java.util.List<Setting<?>> SETTINGS = java.util.List.of(CLICK_WINDOW, ATTRIBUTION_WINDOW, ALLOWED_LATENESS,
+            MAX_BUFFERED_EARLY_EVENTS, LABELING_POLICY, LABELING_ELAPSED);
+
     private final long clickWindowMs;
     private final long attributionWindowMs;
     private final long allowedLatenessMs;

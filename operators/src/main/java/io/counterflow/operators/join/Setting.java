@@ -18,16 +18,34 @@ public final class Setting<T> {
     private final String requirement;
     private final Predicate<T> valid;
 
-    private Setting(ConfigOption<T> option, String requirement, Predicate<T> valid) {
+    private final boolean required;
+
+    private Setting(ConfigOption<T> option, String requirement, Predicate<T> valid, boolean required) {
         this.option = Objects.requireNonNull(option, "option");
         this.requirement = Objects.requireNonNull(requirement, "requirement");
         this.valid = Objects.requireNonNull(valid, "valid");
-        check(option.defaultValue());
+        this.required = required;
+        if (!required) {
+            check(option.defaultValue());
+        }
     }
 
     /** Declares a setting; its default value is validated at once. */
     public static <T> Setting<T> of(ConfigOption<T> option, String requirement, Predicate<T> valid) {
-        return new Setting<>(option, requirement, valid);
+        return new Setting<>(option, requirement, valid, false);
+    }
+
+    /**
+     * Declares a setting that has no usable default: its default (e.g. the empty string) stands for "not set", and
+     * reading it unset fails with "must be set".
+     */
+    public static <T> Setting<T> required(ConfigOption<T> option, String requirement, Predicate<T> valid) {
+        return new Setting<>(option, requirement, valid, true);
+    }
+
+    /** Whether the setting must be given (its default means "not set"). */
+    public boolean isRequired() {
+        return required;
     }
 
     public ConfigOption<T> option() {
@@ -44,6 +62,9 @@ public final class Setting<T> {
 
     /** Returns {@code value} when valid, else throws an {@link IllegalArgumentException} naming the key. */
     public T check(T value) {
+        if (required && (value == null || value.equals(option.defaultValue()))) {
+            throw new IllegalArgumentException(option.key() + " must be set (" + requirement + ")");
+        }
         if (value == null || !valid.test(value)) {
             throw new IllegalArgumentException(option.key() + " must be " + requirement + " (got " + value + ")");
         }

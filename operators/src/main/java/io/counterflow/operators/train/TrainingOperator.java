@@ -131,6 +131,9 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
     private transient NavigableMap<Long, PreparedSnapshot> pending;
     private transient long lastPreparedStep;
     private transient boolean publisherOpen;
+    /** The last progress log line: when (System.nanoTime) and the samples trained by then. */
+    private transient long lastLogNanos;
+    private transient long lastLogTrained;
 
     // Mirrors of task-thread values for metric reporter threads.
     private transient volatile long stepGauge;
@@ -225,6 +228,8 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
         publisherOpen = true;
         registerMetrics(getMetricGroup());
         refreshGauges();
+        lastLogNanos = System.nanoTime();
+        lastLogTrained = trainedTotalGauge;
     }
 
     private void registerMetrics(MetricGroup g) {
@@ -342,6 +347,24 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
         p.runningAucCtr = running.aucCtr;
         p.runningAucCvr = running.aucCvr;
         output.collect(new StreamRecord<>(p, record.getTimestamp()));
+        maybeLogProgress();
+    }
+
+    /** One INFO line at most every {@code counterflow.train.log-interval}: where training stands. */
+    private void maybeLogProgress() {
+        long now = System.nanoTime();
+        long elapsed = now - lastLogNanos;
+        if (elapsed < settings.logIntervalMs() * 1_000_000L) {
+            return;
+        }
+        long trained = trainedTotalGauge;
+        LOG.info(String.format(java.util.Locale.ROOT, "Training: step %d, %d samples trained (%.0f/s), %d seen,"
+                + " %d skipped batches, loss %.4f, running AUC ctr %.4f cvr %.4f, last published checkpoint %s",
+                stepGauge, trained, (trained - lastLogTrained) / (elapsed / 1e9), seenTotalGauge, skippedGauge,
+                lastLoss[0], running.aucCtr, running.aucCvr,
+                lastPublishedCheckpoint < 0 ? "none yet" : String.valueOf(lastPublishedCheckpoint)));
+        lastLogNanos = now;
+        lastLogTrained = trained;
     }
 
     /** One optimiser step on samples[off, off+n); returns whether it was applied. */

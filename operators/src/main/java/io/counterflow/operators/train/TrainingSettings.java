@@ -74,6 +74,18 @@ public final class TrainingSettings implements Serializable {
                             + " before the checkpoint completes (empty: java.io.tmpdir)."),
             "a path or empty", s -> s != null);
 
+    /** How often the trainer logs a progress line (step, samples, rate, running metrics, last version). */
+    public static final Setting<java.time.Duration> LOG_INTERVAL = Setting.of(
+            ConfigOptions.key("counterflow.train.log-interval").durationType()
+                    .defaultValue(java.time.Duration.ofSeconds(30))
+                    .withDescription("The trainer logs one progress line (step, samples trained, rate, running"
+                            + " AUCs, last published version) at most this often, processing time."),
+            "positive", d -> !d.isNegative() && !d.isZero());
+
+    /** Every setting of the training operator (the model's own settings are {@code Settings.ALL}), in documentation order. */
+    public static final java.util.List<Setting<?>> SETTINGS = java.util.List.of(BACKEND, CATEGORICAL_FIELDS,
+            MULTI_VALUED_FIELDS, NUMERIC_FIELDS, EVAL_WINDOW, EVAL_EVERY, LOG_INTERVAL, STAGING_DIR);
+
     private final String backend;
     private final int batchCapacity;
     private final String[] categoricalFields;
@@ -82,6 +94,7 @@ public final class TrainingSettings implements Serializable {
     private final int evalWindow;
     private final int evalEvery;
     private final String stagingDir;
+    private final long logIntervalMs;
     /** Model settings as {@code Settings.toJsonMap()} (Settings itself is not serializable). */
     private final LinkedHashMap<String, Object> model;
     /** The labeling policy whose rows this trainer receives, and the windows its weights need (from the join's settings). */
@@ -98,6 +111,7 @@ public final class TrainingSettings implements Serializable {
         this.evalWindow = o.evalWindow;
         this.evalEvery = o.evalEvery;
         this.stagingDir = o.stagingDir;
+        this.logIntervalMs = o.logIntervalMs;
         this.model = o.model;
         this.labeling = labeling.cliName();
         this.attributionWindowMs = attributionWindowMs;
@@ -119,6 +133,7 @@ public final class TrainingSettings implements Serializable {
         this.evalWindow = EVAL_WINDOW.check(b.evalWindow);
         this.evalEvery = EVAL_EVERY.check(b.evalEvery);
         this.stagingDir = STAGING_DIR.check(b.stagingDir);
+        this.logIntervalMs = LOG_INTERVAL.check(b.logInterval).toMillis();
         this.model = new LinkedHashMap<>(b.model.toJsonMap());
         this.labeling = b.labeling.cliName();
         this.attributionWindowMs = b.attributionWindowMs;
@@ -143,7 +158,7 @@ public final class TrainingSettings implements Serializable {
         return builder().backend(BACKEND.read(config)).categoricalFields(CATEGORICAL_FIELDS.read(config))
                 .multiValuedFields(MULTI_VALUED_FIELDS.read(config)).numericFields(NUMERIC_FIELDS.read(config))
                 .evalWindow(EVAL_WINDOW.read(config)).evalEvery(EVAL_EVERY.read(config))
-                .stagingDir(STAGING_DIR.read(config)).batchCapacity(MiniBatchSettings.BATCH_SIZE.read(config))
+                .stagingDir(STAGING_DIR.read(config)).logInterval(LOG_INTERVAL.read(config)).batchCapacity(MiniBatchSettings.BATCH_SIZE.read(config))
                 .model(model);
     }
 
@@ -194,6 +209,11 @@ public final class TrainingSettings implements Serializable {
         return labelingElapsedMs;
     }
 
+    /** Interval of the trainer's progress log line, in ms. */
+    public long logIntervalMs() {
+        return logIntervalMs;
+    }
+
     public String stagingDir() {
         return stagingDir;
     }
@@ -222,6 +242,7 @@ public final class TrainingSettings implements Serializable {
         private Integer evalWindow = EVAL_WINDOW.defaultValue();
         private Integer evalEvery = EVAL_EVERY.defaultValue();
         private String stagingDir = STAGING_DIR.defaultValue();
+        private java.time.Duration logInterval = LOG_INTERVAL.defaultValue();
         private Settings model = new Settings();
 
         private Labeling labeling = Labeling.of(io.counterflow.operators.join.LabelJoinSettings.DEFAULT_LABELING_POLICY);
@@ -262,6 +283,11 @@ public final class TrainingSettings implements Serializable {
 
         public Builder evalEvery(int n) {
             this.evalEvery = n;
+            return this;
+        }
+
+        public Builder logInterval(java.time.Duration d) {
+            this.logInterval = d;
             return this;
         }
 
