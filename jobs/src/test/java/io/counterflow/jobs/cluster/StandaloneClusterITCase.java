@@ -186,9 +186,6 @@ class StandaloneClusterITCase {
             Map<String, Integer> reasons = new TreeMap<>();
             for (byte[] d : deadLetters) {
                 reasons.merge(json.readTree(d).get("reason").asText(), 1, Integer::sum);
-                if (json.readTree(d).get("reason").asText().equals("UNKNOWN_IMPRESSION")) {
-                    System.out.println("DEBUG " + new String(d, StandardCharsets.UTF_8));
-                }
             }
             System.out.printf("cluster suite: failures injected: %d TaskManager SIGKILLs, %d broker restart, %d"
                     + " savepoint/rescale cycle (-p 1 -> -p 2), %d job restarts; samples produced: %d impressions,"
