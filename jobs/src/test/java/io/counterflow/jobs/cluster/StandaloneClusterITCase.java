@@ -161,6 +161,9 @@ class StandaloneClusterITCase {
                 return scrape[0].contains("_trainedSamplesTotal") && scrape[0].contains("_samples_click0_conversion0");
             });
             Files.writeString(work.resolve("prometheus-taskmanager.txt"), scrape[0], StandardCharsets.UTF_8);
+            String jobManagerScrape = cluster.scrape(cluster.jobManagerPrometheusPort());
+            Files.writeString(work.resolve("prometheus-jobmanager.txt"), jobManagerScrape, StandardCharsets.UTF_8);
+            assertThat(jobManagerScrape).contains("flink_jobmanager_job_numRestarts{");
             assertThat(scrape[0]).contains("flink_taskmanager_job_task_operator_step{",
                     "flink_taskmanager_job_task_operator_trainedSamples{",
                     "flink_taskmanager_job_task_operator_emissions_FINAL{",
