@@ -25,6 +25,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
@@ -76,11 +77,17 @@ final class StandaloneCluster implements AutoCloseable {
     private final int restPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final ObjectMapper json = new ObjectMapper();
-    private final List<Process> processes = new ArrayList<>();
+    private final List<Process> processes = new CopyOnWriteArrayList<>();
     private final List<TaskManager> taskManagers = new ArrayList<>();
     private Process jobManager;
     private int jobManagerPrometheusPort;
     private int cliRuns;
+    /** Kills the children if the test JVM exits without {@link #close()} (e.g. killed by a build timeout). */
+    private final Thread killOnExit = new Thread(() -> {
+        for (Process p : List.copyOf(processes)) {
+            p.destroyForcibly();
+        }
+    }, "standalone-cluster-kill-on-exit");
 
     /** A running TaskManager process and its Prometheus port. */
     static final class TaskManager {
@@ -158,6 +165,7 @@ final class StandaloneCluster implements AutoCloseable {
                 "logger.pekko.level = WARN",
                 ""), StandardCharsets.UTF_8);
         this.jvmOptions = new ArrayList<>(split(conf.getString("env.java.opts.all", "")));
+        Runtime.getRuntime().addShutdownHook(killOnExit);
     }
 
     /**
@@ -437,6 +445,11 @@ final class StandaloneCluster implements AutoCloseable {
             }
         }
         taskManagers.clear();
+        try {
+            Runtime.getRuntime().removeShutdownHook(killOnExit);
+        } catch (IllegalStateException e) {
+            // the JVM is exiting: the hook runs anyway
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ helpers

@@ -33,7 +33,9 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
@@ -186,17 +188,32 @@ class StandaloneClusterITCase {
             cluster.cancel(job);
 
             List<byte[]> deadLetters = KafkaTestUtils.readAll(kafka.bootstrapServers(), "counterflow-dead-letters");
+            // The dead-letter sink is at-least-once: a record written after the last checkpoint before a failure is
+            // written again after the restore. So: every rejected event at least once, with an allowed reason, and
+            // nothing else.
             Map<String, Integer> reasons = new TreeMap<>();
+            Map<String, String> rejected = new TreeMap<>();
             for (byte[] d : deadLetters) {
-                reasons.merge(json.readTree(d).get("reason").asText(), 1, Integer::sum);
+                JsonNode letter = json.readTree(d);
+                String reason = letter.get("reason").asText();
+                reasons.merge(reason, 1, Integer::sum);
+                assertThat(letter.get("source").asText()).as("only the join rejects generated events").isEqualTo(
+                        "label-join");
+                JsonNode original = json.readTree(letter.get("original").asText());
+                String key = original.get("impression_id").asText() + "@" + original.get("ts").asLong();
+                assertThat(world.expectedDeadLetters).as("dead letter " + letter).containsKey(key);
+                assertThat(world.expectedDeadLetters.get(key)).as("reason of " + letter).contains(reason);
+                rejected.put(key, reason);
             }
+            assertThat(rejected.keySet()).as("every rejected click and conversion is in the dead-letter topic")
+                    .isEqualTo(world.expectedDeadLetters.keySet());
             System.out.printf("cluster suite: failures injected: %d TaskManager SIGKILLs, %d broker restart, %d"
                     + " savepoint/rescale cycle (-p 1 -> -p 2), %d job restarts; samples produced: %d impressions,"
                     + " %d clicks, %d conversions (%d events, %d labeled clicks, %d labeled conversions); trained:"
-                    + " %d rows, audit %s; dead-lettered: %d records %s; versions seen %d, last %s; %.0f s%n",
+                    + " %d rows, audit %s; dead-lettered: %d records %s, %d distinct; versions seen %d, last %s; %.0f s%n",
                     tmKills, brokerRestarts, savepointCycles, restarts, world.impressions, world.clickEvents,
                     world.conversionEvents, world.events.size(), world.labeledClicks, world.labeledConversions,
-                    last.get("info").get("trained_samples").asLong(), audit(last), deadLetters.size(), reasons,
+                    last.get("info").get("trained_samples").asLong(), audit(last), deadLetters.size(), reasons, rejected.size(),
                     versions.stepsSeen().size(), versions.latestName(), (System.nanoTime() - t0) / 1e9);
         }
     }
@@ -329,6 +346,14 @@ class StandaloneClusterITCase {
         long conversionSum;
         long lastTs;
         Impression template;
+        /** Clicks and conversions after this event time are not produced. */
+        long horizon;
+        /**
+         * Every produced click or conversion the join must reject, by "impression_id@ts", with the reasons it may
+         * get: which one depends on whether the impression's state is still there when the event arrives (after
+         * its tombstone expired, an event is one of an unknown impression), not on the failures.
+         */
+        final Map<String, Set<String>> expectedDeadLetters = new TreeMap<>();
 
         static World generate() throws IOException {
             World w = new World();
@@ -341,6 +366,7 @@ class StandaloneClusterITCase {
             // Clicks and conversions later than a day after the last impression are outside every window anyway;
             // they are left out so that the watermark push below stays the latest event time.
             long horizon = start + (long) (IMPRESSIONS * config.meanInterArrivalMs * 2) + Duration.ofDays(1).toMillis();
+            w.horizon = horizon;
             EventCodec codec = new EventCodec();
             new Generator(config).run((imp, click, conv, s) -> w.account(imp, click, conv, s), new EventSink() {
                 @Override
@@ -384,6 +410,13 @@ class StandaloneClusterITCase {
 
         /** What the job must train on, from the generator's labels (its windows are the job's). */
         private void account(Impression imp, Click click, Conversion conv, LabeledSample s) {
+            if (click != null && click.ts < horizon && s.click == 0) {
+                expectDeadLetter(click.impressionId, click.ts, "CLICK_OUTSIDE_WINDOW");
+            }
+            if (conv != null && conv.ts < horizon && s.conversion == 0) {
+                expectDeadLetter(conv.impressionId, conv.ts,
+                        s.click == 0 ? "CONVERSION_WITHOUT_CLICK" : "CONVERSION_OUTSIDE_WINDOW");
+            }
             long h = SampleAudit.hash(s.id);
             impressions++;
             impressionSum += h;
@@ -400,6 +433,11 @@ class StandaloneClusterITCase {
                     expectedRows++;
                 }
             }
+        }
+
+        private void expectDeadLetter(String id, long ts, String reason) {
+            expectedDeadLetters.computeIfAbsent(id + "@" + ts, k -> new TreeSet<>())
+                    .addAll(List.of(reason, "UNKNOWN_IMPRESSION"));
         }
 
         Map<String, Object> expectedAudit() {
