@@ -1,11 +1,11 @@
 package io.counterflow.jobs.cli;
 
-import io.counterflow.connectors.snapshot.FileSystemSnapshotPublisher;
+import io.counterflow.connectors.snapshot.ModelVersionSink;
 import io.counterflow.jobs.stream.StreamCommand;
 import io.counterflow.model.settings.Settings;
 import io.counterflow.operators.batch.MiniBatchSettings;
 import io.counterflow.operators.join.LabelJoinSettings;
-import io.counterflow.operators.join.Setting;
+import io.counterflow.model.settings.Setting;
 import io.counterflow.operators.train.TrainingSettings;
 
 import org.apache.flink.configuration.ConfigOption;
@@ -45,7 +45,7 @@ public final class ConfigurationDocs {
                 options(LabelJoinSettings.SETTINGS));
         c.put("Mini-batcher (`counterflow.batch.*`)", options(MiniBatchSettings.SETTINGS));
         c.put("Training operator (`counterflow.train.*`)", options(TrainingSettings.SETTINGS));
-        c.put("Model publication (`counterflow.snapshot.*`)", options(FileSystemSnapshotPublisher.SETTINGS));
+        c.put("Model publication (`counterflow.snapshot.*`)", options(ModelVersionSink.SETTINGS));
         List<ConfigOption<?>> flink = new ArrayList<>();
         for (SettingFlags.Flag f : StreamCommand.FLAGS.flags()) {
             if (!f.key().startsWith("counterflow.")) {

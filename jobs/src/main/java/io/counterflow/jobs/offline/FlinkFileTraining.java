@@ -7,8 +7,7 @@ import io.counterflow.model.io.SampleFileReader;
 import io.counterflow.model.settings.Settings;
 import io.counterflow.operators.batch.MiniBatchSettings;
 import io.counterflow.operators.batch.MiniBatcher;
-import io.counterflow.operators.train.PreparedSnapshot;
-import io.counterflow.operators.train.SnapshotPublisher;
+import io.counterflow.model.snapshot.ModelVersion;
 import io.counterflow.operators.train.TrainingOperator;
 import io.counterflow.operators.train.TrainingSettings;
 import java.io.IOException;
@@ -46,8 +45,11 @@ public final class FlinkFileTraining {
         TrainingSettings ts = TrainingSettings.builder().backend(backend).batchCapacity(batchSize)
                 .categoricalFields(Arrays.asList(fs.catFields)).multiValuedFields(Arrays.asList(fs.multiFields))
                 .numericFields(Arrays.asList(fs.numFields)).evalEvery(0).model(settings).build();
-        TrainingOperator.train(MiniBatcher.batch(stream, new MiniBatchSettings(batchSize, Duration.ofDays(365))), ts,
-                new MoveTo(modelOut.toAbsolutePath().toString())).addSink(new DiscardingSink<>()).name("discard");
+        var progress = TrainingOperator.train(MiniBatcher.batch(stream, new MiniBatchSettings(batchSize,
+                Duration.ofDays(365))), ts);
+        progress.addSink(new DiscardingSink<>()).name("discard");
+        progress.getSideOutput(TrainingOperator.MODEL_VERSIONS).sinkTo(new MoveTo(modelOut.toAbsolutePath().toString()))
+                .name("model-out").setParallelism(1);
         env.execute("counterflow-train");
         if (!Files.exists(modelOut.resolve("manifest.json"))) {
             throw new IOException("no model was trained (no valid samples in " + samples + "?)");
@@ -91,8 +93,9 @@ public final class FlinkFileTraining {
         }
     }
 
-    /** Publishes the (final) snapshot by moving it to the output directory. */
-    static final class MoveTo implements SnapshotPublisher {
+    /** Writes the (final) model version into the output directory, replacing an older snapshot there. */
+    static final class MoveTo implements org.apache.flink.api.connector.sink2.Sink<ModelVersion> {
+        private static final long serialVersionUID = 1L;
         private final String target;
 
         MoveTo(String target) {
@@ -100,8 +103,23 @@ public final class FlinkFileTraining {
         }
 
         @Override
-        public String publish(PreparedSnapshot snapshot) throws IOException {
-            Path out = Paths.get(target);
+        @Deprecated
+        public org.apache.flink.api.connector.sink2.SinkWriter<ModelVersion> createWriter(InitContext context) {
+            return new org.apache.flink.api.connector.sink2.SinkWriter<>() {
+                @Override
+                public void write(ModelVersion v, Context c) throws IOException {
+                    replace(Paths.get(target), v);
+                }
+
+                @Override
+                public void flush(boolean endOfInput) {}
+
+                @Override
+                public void close() {}
+            };
+        }
+
+        static void replace(Path out, ModelVersion v) throws IOException {
             if (Files.exists(out)) {
                 if (!Files.exists(out.resolve("manifest.json"))) {
                     throw new IOException(out + " exists and is not a snapshot; refusing to replace it");
@@ -112,13 +130,14 @@ public final class FlinkFileTraining {
                     }
                 }
             }
-            Files.createDirectories(out.getParent());
+            Files.createDirectories(out.toAbsolutePath().getParent());
+            Path tmp = Files.createTempDirectory(out.toAbsolutePath().getParent(), ".model-out-");
+            v.writeTo(tmp);
             try {
-                Files.move(snapshot.directory(), out, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                Files.move(tmp, out, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException e) {
-                Files.move(snapshot.directory(), out);
+                Files.move(tmp, out);
             }
-            return out.toString();
         }
     }
 }

@@ -2,8 +2,10 @@ package io.counterflow.jobs.stream;
 
 import io.counterflow.connectors.kafka.CounterflowKafkaSources;
 import io.counterflow.connectors.kafka.DeadLetterSink;
+import io.counterflow.connectors.snapshot.ModelVersionSink;
 import io.counterflow.model.data.DeadLetter;
 import io.counterflow.model.data.LabeledSample;
+import io.counterflow.model.snapshot.ModelVersion;
 import io.counterflow.operators.batch.MiniBatchSettings;
 import io.counterflow.operators.batch.MiniBatcher;
 import io.counterflow.operators.batch.SampleBatch;
@@ -11,7 +13,6 @@ import io.counterflow.operators.join.JoinEvent;
 import io.counterflow.operators.join.LabelJoinOperator;
 import io.counterflow.operators.join.LabelJoinSettings;
 import io.counterflow.operators.join.LabelingPolicy;
-import io.counterflow.operators.train.SnapshotPublisher;
 import io.counterflow.operators.train.TrainingOperator;
 import io.counterflow.operators.train.TrainingProgress;
 import io.counterflow.operators.train.TrainingSettings;
@@ -31,7 +32,7 @@ import java.util.function.UnaryOperator;
  * completed checkpoint); dead letters of the sources and of the join → the dead-letter sink. Every operator has a
  * uid and a name, so savepoints survive code changes.
  *
- * <p>Sources, the dead-letter sink and the snapshot publisher are constructor arguments; {@code StreamCommand}
+ * <p>Sources, the dead-letter sink and the version sink are constructor arguments; {@code StreamCommand}
  * builds the Kafka ones, tests and the demo build their own. Parallelism: sources, splitters and the join use the
  * environment's parallelism; the batcher and the trainer run at 1 (one model; see the README on scaling out).
  */
@@ -44,18 +45,18 @@ public final class CounterflowStreamJob {
 
     private final EventSources sources;
     private final Sink<DeadLetter> deadLetterSink;
-    private final SnapshotPublisher publisher;
+    private final Sink<ModelVersion> versionSink;
     private final LabelJoinSettings join;
     private final LabelingPolicy labeling;
     private final MiniBatchSettings batching;
     private final TrainingSettings training;
     private UnaryOperator<DataStream<SampleBatch>> batchStage = UnaryOperator.identity();
 
-    public CounterflowStreamJob(EventSources sources, Sink<DeadLetter> deadLetterSink, SnapshotPublisher publisher,
+    public CounterflowStreamJob(EventSources sources, Sink<DeadLetter> deadLetterSink, Sink<ModelVersion> versionSink,
             LabelJoinSettings join, MiniBatchSettings batching, TrainingSettings training) {
         this.sources = Objects.requireNonNull(sources, "sources");
         this.deadLetterSink = Objects.requireNonNull(deadLetterSink, "deadLetterSink");
-        this.publisher = Objects.requireNonNull(publisher, "publisher");
+        this.versionSink = Objects.requireNonNull(versionSink, "versionSink");
         this.join = Objects.requireNonNull(join, "join");
         this.labeling = LabelingPolicy.of(join); // the policy counterflow.labeling.policy names; rejects oracle
         this.batching = Objects.requireNonNull(batching, "batching");
@@ -86,7 +87,8 @@ public final class CounterflowStreamJob {
         // One batcher for the one trainer: global batches of exactly batch-size samples (count trigger).
         SingleOutputStreamOperator<SampleBatch> batches = MiniBatcher.batch(samples, batching).setParallelism(1);
         SingleOutputStreamOperator<TrainingProgress> progress =
-                TrainingOperator.train(batchStage.apply(batches), training, publisher);
+                TrainingOperator.train(batchStage.apply(batches), training);
+        ModelVersionSink.sinkTo(progress.getSideOutput(TrainingOperator.MODEL_VERSIONS), versionSink);
         return new Pipeline(samples, batches, progress, deadLetters);
     }
 

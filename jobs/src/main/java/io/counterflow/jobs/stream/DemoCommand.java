@@ -3,7 +3,8 @@ package io.counterflow.jobs.stream;
 import io.counterflow.connectors.kafka.CounterflowKafkaSources;
 import io.counterflow.connectors.kafka.DeadLetterSink;
 import io.counterflow.connectors.kafka.EmbeddedKafkaBroker;
-import io.counterflow.connectors.snapshot.FileSystemSnapshotPublisher;
+import io.counterflow.connectors.snapshot.ModelVersionSink;
+import io.counterflow.connectors.snapshot.PublicationRoot;
 import io.counterflow.jobs.cli.CliInputs;
 import io.counterflow.jobs.cli.ModelOptions;
 import io.counterflow.jobs.cli.UserError;
@@ -187,7 +188,7 @@ public final class DemoCommand implements Callable<Integer> {
                     .outOfOrderness(Duration.ofMinutes(1)).idleness(Duration.ofSeconds(30)).build();
             CounterflowStreamJob job = new CounterflowStreamJob(sources::addTo,
                     DeadLetterSink.kafka(kafka.bootstrapServers(), "counterflow-dead-letters"),
-                    FileSystemSnapshotPublisher.announcing(snapshots.toString(), keep, kafka.bootstrapServers(),
+                    ModelVersionSink.announcing(snapshots.toString(), keep, kafka.bootstrapServers(),
                             "model-updates"),
                     join, batching, training);
             CounterflowStreamJob.Pipeline p = job.build(env);
@@ -225,7 +226,7 @@ public final class DemoCommand implements Callable<Integer> {
                 }
             }
 
-            org.apache.flink.core.fs.Path latest = FileSystemSnapshotPublisher.latest(snapshots.toString());
+            org.apache.flink.core.fs.Path latest = PublicationRoot.latest(snapshots.toString());
             if (latest == null) {
                 System.err.println("demo: no model was published under " + snapshots);
                 return 1;

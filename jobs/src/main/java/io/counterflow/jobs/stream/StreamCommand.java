@@ -2,7 +2,7 @@ package io.counterflow.jobs.stream;
 
 import io.counterflow.connectors.kafka.CounterflowKafkaSources;
 import io.counterflow.connectors.kafka.DeadLetterSink;
-import io.counterflow.connectors.snapshot.FileSystemSnapshotPublisher;
+import io.counterflow.connectors.snapshot.ModelVersionSink;
 import io.counterflow.jobs.cli.CliInputs;
 import io.counterflow.jobs.cli.ModelOptions;
 import io.counterflow.jobs.cli.SettingFlags;
@@ -10,7 +10,6 @@ import io.counterflow.jobs.cli.UserError;
 import io.counterflow.operators.batch.MiniBatchSettings;
 import io.counterflow.operators.join.LabelJoinSettings;
 import io.counterflow.operators.join.LabelingPolicy;
-import io.counterflow.operators.train.SnapshotPublisher;
 import io.counterflow.operators.train.TrainingProgress;
 import io.counterflow.operators.train.TrainingSettings;
 
@@ -98,10 +97,10 @@ public final class StreamCommand implements Callable<Integer> {
             .bind("--eval-every", TrainingSettings.EVAL_EVERY.option())
             .bind("--log-interval", TrainingSettings.LOG_INTERVAL.option())
             .bind("--staging-dir", TrainingSettings.STAGING_DIR.option())
-            .bind("--snapshot-path", FileSystemSnapshotPublisher.BASE_PATH.option(), String.class,
-                    SettingFlags.text(FileSystemSnapshotPublisher.BASE_PATH.option()), "(none)")
-            .bind("--keep", FileSystemSnapshotPublisher.KEEP.option())
-            .bind("--model-updates-topic", FileSystemSnapshotPublisher.ANNOUNCE_TOPIC.option())
+            .bind("--snapshot-path", ModelVersionSink.BASE_PATH.option(), String.class,
+                    SettingFlags.text(ModelVersionSink.BASE_PATH.option()), "(none)")
+            .bind("--keep", ModelVersionSink.KEEP.option())
+            .bind("--model-updates-topic", ModelVersionSink.ANNOUNCE_TOPIC.option())
             .bind("--checkpoint-interval", CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.class,
                     "Checkpoint interval; a model version is published at every completed checkpoint.",
                     "the cluster's, else PT" + DEFAULT_CHECKPOINT_SECONDS + "S")
@@ -150,7 +149,7 @@ public final class StreamCommand implements Callable<Integer> {
             env.execute("counterflow-stream");
             return 0;
         }
-        return runWithProgress(env, p, conf.get(FileSystemSnapshotPublisher.BASE_PATH.option()));
+        return runWithProgress(env, p, conf.get(ModelVersionSink.BASE_PATH.option()));
     }
 
     /**
@@ -206,8 +205,8 @@ public final class StreamCommand implements Callable<Integer> {
             throw new UserError("--bootstrap-servers (" + CounterflowKafkaSources.BOOTSTRAP_SERVERS.key()
                     + ") must be set");
         }
-        if (conf.get(FileSystemSnapshotPublisher.BASE_PATH.option()).isBlank()) {
-            throw new UserError("--snapshot-path (" + FileSystemSnapshotPublisher.BASE_PATH.key() + ") must be set");
+        if (conf.get(ModelVersionSink.BASE_PATH.option()).isBlank()) {
+            throw new UserError("--snapshot-path (" + ModelVersionSink.BASE_PATH.key() + ") must be set");
         }
         conf.getOptional(CheckpointingOptions.CHECKPOINTING_INTERVAL).ifPresent(d -> {
             if (d.isNegative() || d.isZero()) {
@@ -225,7 +224,7 @@ public final class StreamCommand implements Callable<Integer> {
                 .outOfOrderness(conf.get(CounterflowKafkaSources.OUT_OF_ORDERNESS))
                 .idleness(conf.get(CounterflowKafkaSources.IDLENESS)).build();
         j.deadLetters = DeadLetterSink.kafka(bootstrap, conf.get(DeadLetterSink.TOPIC));
-        j.publisher = FileSystemSnapshotPublisher.fromConfig(conf, bootstrap);
+        j.publisher = ModelVersionSink.fromConfig(conf, bootstrap);
         j.join = LabelJoinSettings.fromConfig(conf);
         LabelingPolicy.of(j.join); // rejects oracle (simulations only) before anything starts
         j.batching = MiniBatchSettings.fromConfig(conf);
@@ -237,7 +236,7 @@ public final class StreamCommand implements Callable<Integer> {
     static final class Job {
         CounterflowKafkaSources sources;
         org.apache.flink.api.connector.sink2.Sink<io.counterflow.model.data.DeadLetter> deadLetters;
-        SnapshotPublisher publisher;
+        org.apache.flink.api.connector.sink2.Sink<io.counterflow.model.snapshot.ModelVersion> publisher;
         LabelJoinSettings join;
         MiniBatchSettings batching;
         TrainingSettings training;
@@ -271,7 +270,7 @@ public final class StreamCommand implements Callable<Integer> {
     static String progressLine(TrainingProgress p, double seconds, String snapshotPath) {
         String latest;
         try {
-            org.apache.flink.core.fs.Path l = FileSystemSnapshotPublisher.latest(snapshotPath);
+            org.apache.flink.core.fs.Path l = io.counterflow.connectors.snapshot.PublicationRoot.latest(snapshotPath);
             latest = l == null ? "none yet" : l.getName();
         } catch (java.io.IOException | RuntimeException e) {
             latest = "unknown (" + e.getMessage() + ")";

@@ -7,7 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.counterflow.connectors.kafka.CounterflowKafkaSources;
 import io.counterflow.connectors.kafka.DeadLetterSink;
 import io.counterflow.connectors.kafka.EmbeddedKafkaBroker;
-import io.counterflow.connectors.snapshot.FileSystemSnapshotPublisher;
+import io.counterflow.connectors.snapshot.ModelVersionSink;
+import io.counterflow.connectors.snapshot.PublicationRoot;
 import io.counterflow.model.backend.Backend;
 import io.counterflow.model.backend.Backends;
 import io.counterflow.model.backend.Tensor;
@@ -130,7 +131,7 @@ class StreamJobITCase {
         String models = tmp.resolve("models").toString();
         CounterflowStreamJob job = new CounterflowStreamJob(sources(t, Duration.ofMinutes(1))::addTo,
                 DeadLetterSink.kafka(kafka.bootstrapServers(), t.dead),
-                FileSystemSnapshotPublisher.announcing(models, 2, kafka.bootstrapServers(), t.updates),
+                ModelVersionSink.announcing(models, 2, kafka.bootstrapServers(), t.updates),
                 join(Duration.ofMinutes(1)), new MiniBatchSettings(64, Duration.ofMillis(200)), training(64));
         CounterflowStreamJob.Pipeline p = job.build(env);
         Map<String, String> labels = new TreeMap<>();
@@ -192,7 +193,8 @@ class StreamJobITCase {
         String models = tmp.resolve("models").toString();
         int batch = 32;
         CounterflowStreamJob job = new CounterflowStreamJob(sources(t, Duration.ofMinutes(1))::addTo,
-                DeadLetterSink.kafka(kafka.bootstrapServers(), t.dead), FileSystemSnapshotPublisher.of(models, 2),
+                DeadLetterSink.kafka(kafka.bootstrapServers(), t.dead),
+                ModelVersionSink.announcing(models, 2, kafka.bootstrapServers(), t.updates),
                 join(Duration.ofMinutes(1)), new MiniBatchSettings(batch, Duration.ofHours(1)), training(batch))
                 .withBatchStage(batches -> batches.map(new FailOnce(), SampleBatch.TYPE_INFO).uid("fail-once")
                         .name("fail-once").setParallelism(1));
@@ -227,6 +229,30 @@ class StreamJobITCase {
         assertThat(((Number) info.get("seen_samples")).longValue()).as("samples counted in operator state")
                 .isEqualTo(expected.size()).isEqualTo(samples);
         assertThat(((Number) info.get("trained_samples")).longValue()).isEqualTo(expected.size());
+        // The audit in the trainer's state accounts for every impression exactly once across the restore.
+        @SuppressWarnings("unchecked")
+        Map<String, Object> audit = (Map<String, Object>) info.get("audit");
+        long sum = 0;
+        for (String id : expected.keySet()) {
+            sum += io.counterflow.operators.train.SampleAudit.hash(id);
+        }
+        assertThat(((Number) audit.get("impressions")).longValue()).isEqualTo(expected.size());
+        assertThat(audit.get("impression_checksum")).isEqualTo(io.counterflow.operators.train.SampleAudit.hex(sum));
+        assertThat(audit.get("complete")).isEqualTo(true);
+
+        // Every version was published once, in step order: a version of the lineage the failure threw away
+        // (trained after the restored checkpoint in the failed attempt) would have a step above a later one's.
+        ObjectMapper json = new ObjectMapper();
+        List<String> announced = new ArrayList<>();
+        long lastStep = -1;
+        for (byte[] v : readAll(t.updates)) {
+            JsonNode a = json.readTree(v);
+            announced.add(a.get("version").asText());
+            assertThat(a.get("step").asLong()).as("steps grow: " + announced).isGreaterThan(lastStep);
+            lastStep = a.get("step").asLong();
+        }
+        assertThat(announced).isNotEmpty().doesNotHaveDuplicates();
+        assertThat(announced.get(announced.size() - 1)).isEqualTo(latest.getFileName().toString());
 
         // An uninterrupted run over the same batches, outside Flink: the same parameters, bit for bit.
         try (Backend be = Backends.create("java");
@@ -294,7 +320,9 @@ class StreamJobITCase {
                     failed = true;
                     throw new IllegalStateException("injected failure after a completed checkpoint");
                 }
-                Thread.sleep(20); // slow attempt 0 down so that a checkpoint completes mid-stream
+                // Slow attempt 0 down until a checkpoint has completed mid-stream (a loaded machine checkpoints
+                // slowly); once armed, the next batch fails. Not a timed assertion: only a wider window.
+                Thread.sleep(100);
             }
             BATCHES.computeIfAbsent(attempt(), a -> new CopyOnWriteArrayList<>()).add(b);
             return b;
@@ -390,7 +418,7 @@ class StreamJobITCase {
         // A watermark bound beyond the data's span: no join timer fires before end of input, so the outcome does
         // not depend on how the topics interleave (lateness is covered by the join's harness tests).
         CounterflowStreamJob job = new CounterflowStreamJob(sources(t, Duration.ofDays(30))::addTo,
-                DeadLetterSink.kafka(kafka.bootstrapServers(), t.dead), FileSystemSnapshotPublisher.of(models, 1),
+                DeadLetterSink.kafka(kafka.bootstrapServers(), t.dead), ModelVersionSink.of(models, 1),
                 join(Duration.ofDays(30)), new MiniBatchSettings(64, Duration.ofMillis(200)), training(64));
         CounterflowStreamJob.Pipeline p = job.build(env);
         Map<String, String> labels = new TreeMap<>();
@@ -566,7 +594,7 @@ class StreamJobITCase {
     }
 
     private static Path latestDir(String models) throws IOException {
-        org.apache.flink.core.fs.Path latest = FileSystemSnapshotPublisher.latest(models);
+        org.apache.flink.core.fs.Path latest = PublicationRoot.latest(models);
         assertThat(latest).as("a model was published").isNotNull();
         return Paths.get(latest.toUri().getPath());
     }

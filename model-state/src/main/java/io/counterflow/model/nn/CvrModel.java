@@ -278,13 +278,27 @@ public final class CvrModel implements AutoCloseable {
         }
     }
 
+    /**
+     * Sees the heads' logits of a training step's forward pass (the current parameters: a prequential prediction)
+     * before the objective reads the batch, and may set the batch's per-row weights from them. {@code
+     * logits[Head.X.ordinal()][0..b.n)}; {@code null} for heads the objective does not have. Must not keep the
+     * arrays.
+     */
+    @FunctionalInterface
+    public interface LogitsHook {
+        void beforeLoss(float[][] logits, EncodedBatch b);
+    }
+
     /** Moves the heads' logits to the host, evaluates the objective there, and moves ∂L/∂logit back. */
-    private void runObjective(Phase phase, EncodedBatch b) {
+    private void runObjective(Phase phase, EncodedBatch b, LogitsHook hook) {
         int n = b.n;
         for (int h = 0; h < Head.COUNT; h++) {
             if (outputs[h] != null) {
                 be.download(outputs[h].y, hostLogits[h], 0);
             }
+        }
+        if (hook != null) {
+            hook.beforeLoss(hostLogits, b);
         }
         objective.evaluate(phase, hostLogits, b, hostGrads, loss);
         for (int h = 0; h < Head.COUNT; h++) {
@@ -354,12 +368,21 @@ public final class CvrModel implements AutoCloseable {
      * @return the loss terms (reused: copy what must outlive the next call)
      */
     public LossTerms trainStep(EncodedBatch b) {
+        return trainStep(b, null);
+    }
+
+    /**
+     * {@link #trainStep(EncodedBatch)} with a hook that sees the forward pass's logits before the loss: one
+     * forward pass serves both the step and a prediction made before it (running metrics, delayed-feedback
+     * weights), with exactly the values a {@link #predict} before the step would give.
+     */
+    public LossTerms trainStep(EncodedBatch b, LogitsHook hook) {
         checkBatch(b);
         ensureGradRows(b);
         initialiseOutputBiasesBefore(b);
         Phase phase = objective.phase(step);
         forward(b);
-        runObjective(phase, b);
+        runObjective(phase, b, hook);
         if (!loss.finite) {
             skippedBatches++;
             return loss;
@@ -393,7 +416,7 @@ public final class CvrModel implements AutoCloseable {
     public LossTerms evaluateLoss(EncodedBatch b) {
         checkBatch(b);
         forward(b);
-        runObjective(Phase.JOINT, b);
+        runObjective(Phase.JOINT, b, null);
         return loss;
     }
 
@@ -405,7 +428,7 @@ public final class CvrModel implements AutoCloseable {
         checkBatch(b);
         ensureGradRows(b);
         forward(b);
-        runObjective(Phase.JOINT, b);
+        runObjective(Phase.JOINT, b, null);
         backward(b);
         return loss;
     }

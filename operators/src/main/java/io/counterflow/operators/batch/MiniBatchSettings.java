@@ -1,6 +1,6 @@
 package io.counterflow.operators.batch;
 
-import io.counterflow.operators.join.Setting;
+import io.counterflow.model.settings.Setting;
 
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.ReadableConfig;

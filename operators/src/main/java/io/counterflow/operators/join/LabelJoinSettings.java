@@ -1,6 +1,7 @@
 package io.counterflow.operators.join;
 
 import io.counterflow.model.feedback.Labeling;
+import io.counterflow.model.settings.Setting;
 
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.ReadableConfig;

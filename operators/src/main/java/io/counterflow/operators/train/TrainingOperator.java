@@ -12,12 +12,14 @@ import io.counterflow.model.feedback.FeedbackCorrection;
 import io.counterflow.model.metrics.PropensityWindow;
 import io.counterflow.model.objective.LossTerms;
 import io.counterflow.model.settings.Settings;
-import io.counterflow.model.snapshot.ModelSnapshot;
+import io.counterflow.model.snapshot.ModelVersion;
 import io.counterflow.operators.batch.SampleBatch;
 
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
@@ -29,6 +31,7 @@ import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,9 +46,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Objects;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -71,14 +72,13 @@ import java.util.stream.Stream;
  * one trained without interruption on the same batch sequence (bit for bit on the {@code java} backend). Heap
  * objects between checkpoints are the model's own tensors; nothing added to state is mutated afterwards.
  *
- * <h2>Snapshot export (two-phase)</h2>
- * At {@code snapshotState(id)} the serving snapshot of the model as of that checkpoint is written to a local
- * staging directory ({@code ModelSnapshot.write}; skipped when no update happened since the last one). At {@code
- * notifyCheckpointComplete(id)} the newest prepared snapshot with a checkpoint id ≤ id is handed to the {@link
- * SnapshotPublisher} (older ones are subsumed and deleted); at {@code notifyCheckpointAborted(id)} that
- * checkpoint's snapshot is deleted. So only models of completed checkpoints are ever published. Staging
- * directories are per operator instance and deleted on close, also after failures. Without checkpointing, the
- * final model is published at end of input (checkpoint id 0).
+ * <h2>Model versions</h2>
+ * Before each checkpoint barrier ({@link #prepareSnapshotPreBarrier}) the operator emits the model as of that
+ * checkpoint as a {@link ModelVersion} on the side output {@link #MODEL_VERSIONS} (when the model changed since the
+ * last one emitted; that step is part of the checkpointed state, so a restore does not emit the same model again).
+ * The version sink downstream stages it and publishes it when the checkpoint completes (Sink V2 two-phase commit),
+ * so only models of completed checkpoints are published. Without checkpointing the final model is emitted at end
+ * of input (checkpoint id 0).
  *
  * <h2>Metrics</h2>
  * Operator group: counters {@code trainedSamples}, {@code trainedBatches}, {@code seenSamples} (this attempt),
@@ -90,7 +90,7 @@ import java.util.stream.Stream;
  * {@code feedback.{meanWeight,minWeight,maxWeight,warmupShare,delaySurvival,delayConversions}} (the labeling
  * policy's row weights since the start or restore, the share of rows weighted before the delay model was ready,
  * S(c) and the conversions the delay model has seen), {@code runningAuc.{ctr,cvr}}, {@code mean.{pctr,click,pcvrClicked,conversionClicked}} (evaluation
- * window), {@code snapshotsPublished}, {@code snapshotFailures}, {@code lastPublishedCheckpoint}.
+ * window), {@code versionsEmitted}, {@code versionFailures}, {@code lastVersionCheckpoint}.
  */
 public final class TrainingOperator extends AbstractStreamOperator<TrainingProgress>
         implements OneInputStreamOperator<SampleBatch, TrainingProgress>, BoundedOneInput {
@@ -103,8 +103,14 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
     /** Default uid and name. */
     public static final String NAME = "trainer";
 
+    /** Explicit type information of the versions (a POJO of primitive arrays; never Kryo). */
+    public static final TypeInformation<ModelVersion> MODEL_VERSION_TYPE = Types.POJO(ModelVersion.class);
+
+    /** The side output of model versions, one per checkpoint at which the model changed. */
+    public static final OutputTag<ModelVersion> MODEL_VERSIONS = new OutputTag<>("model-versions",
+            MODEL_VERSION_TYPE);
+
     private final TrainingSettings settings;
-    private final SnapshotPublisher publisher;
 
     private transient Backend backend;
     /** {@code null} until the first batch (or a restore of a state that had one). */
@@ -125,12 +131,14 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
     private transient volatile long delayConversions;
     private transient ListState<byte[]> state;
     private transient RunningMetrics running;
+    /** Sees each step's forward logits: running metrics and delayed-feedback weights from one forward pass. */
+    private transient Prequential prequential;
     private transient float[] pCtr;
     private transient float[] pCvr;
+    /** Scratch directory where each version's files are written before they are read into the record. */
     private transient Path stagingRoot;
-    private transient NavigableMap<Long, PreparedSnapshot> pending;
-    private transient long lastPreparedStep;
-    private transient boolean publisherOpen;
+    /** The newest checkpoint id seen (restored or at a barrier). */
+    private transient long lastCheckpointId;
     /** The last progress log line: when (System.nanoTime) and the samples trained by then. */
     private transient long lastLogNanos;
     private transient long lastLogTrained;
@@ -140,7 +148,7 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
     private transient volatile long trainedTotalGauge;
     private transient volatile long seenTotalGauge;
     private transient volatile long skippedGauge;
-    private transient volatile long lastPublishedCheckpoint;
+    private transient volatile long lastVersionCheckpoint;
     private transient volatile double clippedFraction;
     /** IPS weight diagnostics over the last {@link #PROPENSITY_WINDOW} trained batches. */
     private transient PropensityWindow propensity;
@@ -152,18 +160,20 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
     private transient Counter trainedSamples;
     private transient Counter trainedBatches;
     private transient Counter seenSamples;
-    private transient Counter snapshotsPublished;
-    private transient Counter snapshotFailures;
+    private transient Counter versionsEmitted;
+    private transient Counter versionFailures;
 
-    public TrainingOperator(TrainingSettings settings, SnapshotPublisher publisher) {
+    public TrainingOperator(TrainingSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.publisher = Objects.requireNonNull(publisher, "publisher");
     }
 
-    /** Wires the trainer: {@code batches} → this operator at parallelism 1, uid and name {@value #NAME}. */
+    /**
+     * Wires the trainer: {@code batches} → this operator at parallelism 1, uid and name {@value #NAME}; its model
+     * versions are {@code getSideOutput(MODEL_VERSIONS)} of the result.
+     */
     public static SingleOutputStreamOperator<TrainingProgress> train(DataStream<SampleBatch> batches,
-            TrainingSettings settings, SnapshotPublisher publisher) {
-        return batches.transform(NAME, TrainingProgress.TYPE_INFO, new TrainingOperator(settings, publisher))
+            TrainingSettings settings) {
+        return batches.transform(NAME, TrainingProgress.TYPE_INFO, new TrainingOperator(settings))
                 .uid(NAME).name(NAME).setParallelism(1);
     }
 
@@ -184,6 +194,7 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
         audit = new SampleAudit();
         state = context.getOperatorStateStore().getListState(
                 new ListStateDescriptor<>("training-state", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        lastCheckpointId = context.getRestoredCheckpointId().orElse(0L);
         if (context.isRestored()) {
             TrainingStateCodec.Restored r = TrainingStateCodec.read(state.get(), backend, settings.batchCapacity(),
                     correction, audit);
@@ -208,11 +219,10 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
                     + "): it holds one model; scale the label join and the sources instead");
         }
         running = new RunningMetrics(settings.evalWindow());
+        prequential = new Prequential();
         pCtr = new float[settings.batchCapacity()];
         pCvr = new float[settings.batchCapacity()];
-        pending = new TreeMap<>();
-        lastPreparedStep = -1;
-        lastPublishedCheckpoint = -1;
+        lastVersionCheckpoint = -1;
         lastLoss = new double[] {Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN};
         clippedFraction = Double.NaN;
         propensity = new PropensityWindow(PROPENSITY_WINDOW);
@@ -224,8 +234,6 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
                 : Paths.get(settings.stagingDir());
         Files.createDirectories(base);
         stagingRoot = Files.createTempDirectory(base, "counterflow-staging-");
-        publisher.open();
-        publisherOpen = true;
         registerMetrics(getMetricGroup());
         refreshGauges();
         lastLogNanos = System.nanoTime();
@@ -236,14 +244,14 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
         trainedSamples = g.counter("trainedSamples");
         trainedBatches = g.counter("trainedBatches");
         seenSamples = g.counter("seenSamples");
-        snapshotsPublished = g.counter("snapshotsPublished");
-        snapshotFailures = g.counter("snapshotFailures");
+        versionsEmitted = g.counter("versionsEmitted");
+        versionFailures = g.counter("versionFailures");
         g.meter("samplesPerSecond", new MeterView(trainedSamples, 10));
         g.gauge("step", () -> stepGauge);
         g.gauge("trainedSamplesTotal", () -> trainedTotalGauge);
         g.gauge("seenSamplesTotal", () -> seenTotalGauge);
         g.gauge("skippedBatches", () -> skippedGauge);
-        g.gauge("lastPublishedCheckpoint", () -> lastPublishedCheckpoint);
+        g.gauge("lastVersionCheckpoint", () -> lastVersionCheckpoint);
         g.gauge("clippedPropensityFraction", () -> clippedFraction);
         MetricGroup fb = g.addGroup("feedback");
         fb.gauge("meanWeight", () -> feedbackMean);
@@ -276,18 +284,8 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
     public void close() throws Exception {
         // Runs after normal completion and after failures alike: release native memory and staging files.
         try {
-            if (pending != null) {
-                for (PreparedSnapshot p : pending.values()) {
-                    deleteQuietly(p.directory());
-                }
-                pending.clear();
-            }
             if (stagingRoot != null) {
                 deleteQuietly(stagingRoot);
-            }
-            if (publisherOpen) {
-                publisherOpen = false;
-                publisher.close();
             }
         } finally {
             if (model != null) {
@@ -359,10 +357,10 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
         }
         long trained = trainedTotalGauge;
         LOG.info(String.format(java.util.Locale.ROOT, "Training: step %d, %d samples trained (%.0f/s), %d seen,"
-                + " %d skipped batches, loss %.4f, running AUC ctr %.4f cvr %.4f, last published checkpoint %s",
+                + " %d skipped batches, loss %.4f, running AUC ctr %.4f cvr %.4f, last model version at checkpoint %s",
                 stepGauge, trained, (trained - lastLogTrained) / (elapsed / 1e9), seenTotalGauge, skippedGauge,
                 lastLoss[0], running.aucCtr, running.aucCvr,
-                lastPublishedCheckpoint < 0 ? "none yet" : String.valueOf(lastPublishedCheckpoint)));
+                lastVersionCheckpoint < 0 ? "none yet" : String.valueOf(lastVersionCheckpoint)));
         lastLogNanos = now;
         lastLogTrained = trained;
     }
@@ -370,18 +368,12 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
     /** One optimiser step on samples[off, off+n); returns whether it was applied. */
     private boolean trainStep(LabeledSample[] samples, int off, int n, boolean score, TrainingProgress p) {
         encoder.encode(samples, off, n, encoded, true);
-        if (score || correction.corrects()) {
-            model.initialiseOutputBiasesBefore(encoded);
-            model.predict(encoded, pCtr, pCvr);
-        }
-        if (score) {
-            for (int i = 0; i < n; i++) {
-                LabeledSample s = samples[off + i];
-                running.add(pCtr[i], pCvr[i], s.click, s.conversion);
-            }
-        }
-        // Delayed-feedback weights from the model's pCVR before this step (a constant in the loss).
-        correction.weigh(samples, off, n, pCvr, encoded);
+        prequential.set(samples, off, n, score);
+        // One forward pass: the step's own logits are the prediction before the update (running metrics and the
+        // delayed-feedback weights, a constant in the loss).
+        long stepBefore = model.step();
+        LossTerms l = model.trainStep(encoded, score || correction.corrects() ? prequential : null);
+        boolean applied = model.step() > stepBefore;
         if (correction.corrects()) {
             feedbackMean = correction.meanWeight();
             feedbackMin = correction.minWeight();
@@ -391,9 +383,6 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
             delaySurvival = correction.lastSurvival();
             delayConversions = correction.delayModel().conversions();
         }
-        long stepBefore = model.step();
-        LossTerms l = model.trainStep(encoded);
-        boolean applied = model.step() > stepBefore;
         p.loss = l.total;
         p.lossCtr = l.ctr;
         p.lossCvr = l.cvr;
@@ -422,6 +411,42 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
             LOG.warn("Skipped a step at batch {}: non-finite loss or gradient ({})", counters.seenBatches, l);
         }
         return applied;
+    }
+
+    /**
+     * The step's hook: turns the CTR and CVR logits of the forward pass into probabilities, adds them to the running
+     * metrics (a prediction before the update: prequential) and sets the rows' delayed-feedback weights. Mutable
+     * and reused: nothing is allocated per step.
+     */
+    private final class Prequential implements CvrModel.LogitsHook {
+        private LabeledSample[] samples;
+        private int off;
+        private int n;
+        private boolean score;
+
+        void set(LabeledSample[] samples, int off, int n, boolean score) {
+            this.samples = samples;
+            this.off = off;
+            this.n = n;
+            this.score = score;
+        }
+
+        @Override
+        public void beforeLoss(float[][] logits, EncodedBatch b) {
+            float[] zCtr = logits[io.counterflow.model.objective.Head.CTR.ordinal()];
+            float[] zCvr = logits[io.counterflow.model.objective.Head.CVR.ordinal()];
+            for (int i = 0; i < n; i++) {
+                pCtr[i] = (float) io.counterflow.model.objective.AbstractObjective.sigmoid(zCtr[i]);
+                pCvr[i] = (float) io.counterflow.model.objective.AbstractObjective.sigmoid(zCvr[i]);
+            }
+            if (score) {
+                for (int i = 0; i < n; i++) {
+                    LabeledSample s = samples[off + i];
+                    running.add(pCtr[i], pCvr[i], s.click, s.conversion);
+                }
+            }
+            correction.weigh(samples, off, n, pCvr, b);
+        }
     }
 
     private static boolean finiteInputs(LabeledSample[] samples, int n) {
@@ -496,40 +521,45 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
 
     @Override
     public void endInput() throws Exception {
-        if (!getOperatorConfig().isCheckpointingEnabled() && model != null) {
-            // No checkpoint will ever complete: publish the final model now.
-            prepare(0L);
-            publishUpTo(0L);
-        }
+        // Nothing can be emitted after the input ends (not even before the final checkpoint's barrier): the final
+        // model's version goes now; the sink commits it with the final checkpoint (or at once without
+        // checkpointing). It is named after the checkpoint that follows the last one seen.
+        emitVersion(getOperatorConfig().isCheckpointingEnabled() ? lastCheckpointId + 1 : 0L);
     }
 
     // ------------------------------------------------------------------------------------------------ checkpoints
 
     @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        super.prepareSnapshotPreBarrier(checkpointId);
+        lastCheckpointId = Math.max(lastCheckpointId, checkpointId);
+        emitVersion(checkpointId); // before the barrier: the sink stages it as part of this checkpoint
+    }
+
+    @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
         state.update(TrainingStateCodec.write(counters, model, correction, audit));
-        if (model != null && model.step() != lastPreparedStep) {
-            prepare(context.getCheckpointId());
-        }
     }
 
-    /** Phase one: writes the serving snapshot of the current model to a staging directory. */
-    private void prepare(long checkpointId) {
-        Path dir = stagingRoot.resolve("cp-" + checkpointId);
+    /** Emits the model as of {@code checkpointId} when it changed since the last version emitted. */
+    private void emitVersion(long checkpointId) {
+        if (model == null || model.step() == counters.lastEmittedStep) {
+            return;
+        }
+        Path scratch = stagingRoot.resolve("cp-" + checkpointId);
         try {
-            deleteQuietly(dir);
-            Files.createDirectories(dir);
-            Map<String, Object> info = info(checkpointId);
-            ModelSnapshot.write(model, dir, info);
-            pending.put(checkpointId, new PreparedSnapshot(checkpointId, model.step(), model.trainedSamples(), dir,
-                    info));
-            lastPreparedStep = model.step();
+            deleteQuietly(scratch);
+            ModelVersion v = ModelVersion.of(model, checkpointId, info(checkpointId), scratch);
+            output.collect(MODEL_VERSIONS, new StreamRecord<>(v));
+            counters.lastEmittedStep = model.step();
+            versionsEmitted.inc();
+            lastVersionCheckpoint = checkpointId;
         } catch (IOException | RuntimeException e) {
-            // The training state above is what recovery needs; a missing serving snapshot only delays publishing.
-            snapshotFailures.inc();
-            LOG.warn("Could not prepare the serving snapshot of checkpoint {}", checkpointId, e);
-            deleteQuietly(dir);
+            // The training state is what recovery needs; a missing version only delays publishing.
+            versionFailures.inc();
+            LOG.warn("Could not write the model version of checkpoint {}", checkpointId, e);
+            deleteQuietly(scratch);
         }
     }
 
@@ -559,48 +589,6 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
         }
     }
 
-    @Override
-    public void notifyCheckpointComplete(long checkpointId) throws Exception {
-        super.notifyCheckpointComplete(checkpointId);
-        publishUpTo(checkpointId);
-    }
-
-    /** Phase two: publishes the newest snapshot prepared at or before {@code checkpointId}, drops older ones. */
-    private void publishUpTo(long checkpointId) {
-        Map.Entry<Long, PreparedSnapshot> newest = pending.floorEntry(checkpointId);
-        if (newest == null) {
-            return;
-        }
-        List<PreparedSnapshot> done = new ArrayList<>(pending.headMap(checkpointId, true).values());
-        pending.headMap(checkpointId, true).clear();
-        PreparedSnapshot s = newest.getValue();
-        try {
-            String where = publisher.publish(s);
-            snapshotsPublished.inc();
-            lastPublishedCheckpoint = s.checkpointId();
-            LOG.info("Published the model of checkpoint {} (step {}, {} samples) to {}", s.checkpointId(), s.step(),
-                    s.trainedSamples(), where);
-        } catch (IOException | RuntimeException e) {
-            snapshotFailures.inc();
-            LOG.warn("Could not publish the model of checkpoint {}; a later checkpoint will publish a newer one",
-                    s.checkpointId(), e);
-        } finally {
-            for (PreparedSnapshot p : done) {
-                deleteQuietly(p.directory());
-            }
-        }
-    }
-
-    @Override
-    public void notifyCheckpointAborted(long checkpointId) throws Exception {
-        super.notifyCheckpointAborted(checkpointId);
-        PreparedSnapshot p = pending.remove(checkpointId);
-        if (p != null) {
-            deleteQuietly(p.directory());
-            lastPreparedStep = -1; // prepare again at the next checkpoint even without new updates
-        }
-    }
-
     private static void deleteQuietly(Path dir) {
         if (dir == null || !Files.exists(dir)) {
             return;
@@ -623,11 +611,6 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
     /** The model (null before the first batch); for tests. */
     CvrModel model() {
         return model;
-    }
-
-    /** Checkpoint ids with a prepared, unpublished snapshot; for tests. */
-    List<Long> pendingCheckpoints() {
-        return new ArrayList<>(pending.keySet());
     }
 
     SampleAudit audit() {

@@ -4,7 +4,7 @@ import io.counterflow.model.feedback.Labeling;
 import io.counterflow.model.backend.Backends;
 import io.counterflow.model.settings.Settings;
 import io.counterflow.operators.batch.MiniBatchSettings;
-import io.counterflow.operators.join.Setting;
+import io.counterflow.model.settings.Setting;
 
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.ReadableConfig;
@@ -60,18 +60,19 @@ public final class TrainingSettings implements Serializable {
                             + " samples (predictions made before training on their batch)."),
             "between 100 and 10000000", n -> n >= 100 && n <= 10_000_000);
 
-    /** Every n-th batch is scored before training on it (progressive validation); 0 turns it off. */
+    /** Every n-th batch feeds the running metrics with its pre-update predictions (progressive validation); 0: off. */
     public static final Setting<Integer> EVAL_EVERY = Setting.of(
             ConfigOptions.key("counterflow.train.eval-every").intType().defaultValue(1)
-                    .withDescription("Score every n-th batch with the current model before training on it, for"
-                            + " the running metrics (costs one extra forward pass per scored batch); 0 = never."),
+                    .withDescription("Add every n-th batch's predictions to the running metrics: those of the"
+                            + " training step's own forward pass, made before its update (prequential; no extra"
+                            + " forward pass); 0 = never."),
             "zero or positive", n -> n >= 0);
 
     /** Local directory for prepared snapshots; empty means {@code java.io.tmpdir}. */
     public static final Setting<String> STAGING_DIR = Setting.of(
             ConfigOptions.key("counterflow.train.staging-dir").stringType().defaultValue("")
-                    .withDescription("Local directory where the serving snapshot of each checkpoint is written"
-                            + " before the checkpoint completes (empty: java.io.tmpdir)."),
+                    .withDescription("Local scratch directory where each model version's files are written before"
+                            + " they are handed to the version sink (empty: java.io.tmpdir)."),
             "a path or empty", s -> s != null);
 
     /** How often the trainer logs a progress line (step, samples, rate, running metrics, last version). */

@@ -26,7 +26,7 @@ import java.util.List;
 final class TrainingStateCodec {
     static final int MAGIC = 0x43465452; // "CFTR"
     /**
-     * 3: the {@link SampleAudit} follows the correction's state. 2 (still read): the delayed-feedback correction's
+     * 3: the {@link SampleAudit} and the step of the last emitted model version follow the correction's state. 2 (still read): the delayed-feedback correction's
      * state follows the model. 1 (still read): no correction state.
      */
     static final int VERSION = 3;
@@ -40,6 +40,8 @@ final class TrainingStateCodec {
         long seenSamples;
         /** Batches dropped before encoding because an input value was not finite. */
         long nonFiniteInputBatches;
+        /** Model step of the last model version emitted before a checkpoint barrier; -1: none (or unknown). */
+        long lastEmittedStep = -1;
     }
 
     static List<byte[]> write(Counters c, CvrModel model, FeedbackCorrection correction, SampleAudit audit)
@@ -59,6 +61,7 @@ final class TrainingStateCodec {
         DataOutputStream tail = new DataOutputStream(chunks);
         correction.write(tail);
         audit.write(tail);
+        tail.writeLong(c.lastEmittedStep);
         tail.flush();
         chunks.close();
         return chunks.chunks();
@@ -111,6 +114,7 @@ final class TrainingStateCodec {
         }
         if (version >= 3) {
             audit.read(data);
+            c.lastEmittedStep = data.readLong();
         } else {
             audit.markIncomplete();
         }

@@ -74,7 +74,7 @@ class TrainingOperatorGolden {
     @EnabledIfSystemProperty(named = "counterflow.golden.write", matches = "true")
     void write() throws Exception {
         Path staging = Files.createTempDirectory("golden-staging");
-        TrainingOperator op = new TrainingOperator(settings(staging.toString()), new DiscardingPublisher());
+        TrainingOperator op = new TrainingOperator(settings(staging.toString()));
         try (OneInputStreamOperatorTestHarness<SampleBatch, TrainingProgress> h = open(op, null)) {
             for (int b = 0; b < BATCHES_BEFORE_SNAPSHOT; b++) {
                 h.processElement(new StreamRecord<>(batch(b), 0L));

@@ -11,6 +11,7 @@ import io.counterflow.model.nn.CvrModel;
 import io.counterflow.model.settings.Settings;
 import io.counterflow.model.snapshot.CvrScorer;
 import io.counterflow.model.snapshot.ModelSnapshot;
+import io.counterflow.model.snapshot.ModelVersion;
 import io.counterflow.model.testing.TinyData;
 import io.counterflow.operators.batch.SampleBatch;
 
@@ -41,11 +42,6 @@ class TrainingOperatorTest {
     private static final int BATCH = 16;
 
     @TempDir Path staging;
-
-    @BeforeEach
-    void clearPublished() {
-        Recording.PUBLISHED.clear();
-    }
 
     private TrainingSettings settings() {
         return TrainingSettings.builder().backend("java").batchCapacity(BATCH).evalWindow(100)
@@ -269,49 +265,44 @@ class TrainingOperatorTest {
     }
 
     @Test
-    void publishesOnlyModelsOfCompletedCheckpointsAndDiscardsAbortedAndSubsumedOnes() throws Exception {
-        List<SampleBatch> batches = batches(4);
+    void emitsTheModelBeforeEachCheckpointBarrierOnlyWhenItChangedAlsoAcrossARestore() throws Exception {
+        List<SampleBatch> batches = batches(3);
+        OperatorSubtaskState snapshot;
         try (Trainer t = Trainer.open(settings(), null)) {
+            t.harness.prepareSnapshotPreBarrier(1);
+            assertThat(t.versions()).as("no model before the first batch").isEmpty();
             t.feed(batches.subList(0, 1));
-            t.harness.snapshot(1, 1);
-            assertThat(Recording.PUBLISHED).as("nothing before the checkpoint completes").isEmpty();
-            assertThat(t.operator.pendingCheckpoints()).containsExactly(1L);
-            t.harness.notifyOfCompletedCheckpoint(1);
-            assertThat(Recording.PUBLISHED).extracting(p -> p.checkpointId).containsExactly(1L);
-            assertThat(Recording.PUBLISHED.get(0).step).isEqualTo(1);
-
-            t.feed(batches.subList(1, 2));
+            t.harness.prepareSnapshotPreBarrier(2);
             t.harness.snapshot(2, 2);
-            Path aborted = stagedDir(2);
-            assertThat(aborted).exists();
-            t.operator.notifyCheckpointAborted(2);
-            assertThat(aborted).doesNotExist();
-            assertThat(t.operator.pendingCheckpoints()).isEmpty();
-
-            t.harness.snapshot(3, 3); // re-prepared: the aborted checkpoint's model was never published
+            assertThat(t.versions()).extracting(ModelVersion::name).containsExactly("v-2-1");
+            t.harness.prepareSnapshotPreBarrier(3); // no update since: nothing new
+            t.harness.snapshot(3, 3);
+            assertThat(t.versions()).hasSize(1);
+            t.feed(batches.subList(1, 2));
+            t.harness.prepareSnapshotPreBarrier(4);
+            snapshot = t.harness.snapshot(4, 4);
+            assertThat(t.versions()).extracting(ModelVersion::name).containsExactly("v-2-1", "v-4-2");
+            ModelVersion v = t.versions().get(1);
+            assertThat(v.trainedSamples).isEqualTo(2L * BATCH);
+            assertThat(v.files[v.files.length - 1]).isEqualTo(ModelSnapshot.MANIFEST);
+            assertThat(v.infoJson).contains("\"checkpoint_id\":4").contains("\"audit\"");
+        }
+        try (Trainer t = Trainer.open(settings(), snapshot)) {
+            t.harness.prepareSnapshotPreBarrier(5); // the restored model was emitted before checkpoint 4's barrier
+            assertThat(t.versions()).isEmpty();
             t.feed(batches.subList(2, 3));
-            t.harness.snapshot(4, 4);
-            Path subsumed = stagedDir(3);
-            t.harness.notifyOfCompletedCheckpoint(4); // 3's notification was lost: 4 subsumes it
-            assertThat(Recording.PUBLISHED).extracting(p -> p.checkpointId).containsExactly(1L, 4L);
-            assertThat(Recording.PUBLISHED.get(1).step).isEqualTo(3);
-            assertThat(Recording.PUBLISHED.get(1).info).containsEntry("trained_samples", 3 * BATCH)
-                    .containsEntry("checkpoint_id", 4);
-            assertThat(subsumed).doesNotExist();
-            assertThat(stagedDir(4)).doesNotExist();
-
-            t.harness.snapshot(5, 5); // no update since checkpoint 4: nothing new to publish
-            assertThat(t.operator.pendingCheckpoints()).isEmpty();
+            t.harness.prepareSnapshotPreBarrier(6);
+            assertThat(t.versions()).extracting(ModelVersion::name).containsExactly("v-6-3");
         }
     }
 
     @Test
-    void thePublishedSnapshotLoadsAndScoresLikeTheTrainedModel() throws Exception {
+    void theEmittedVersionLoadsAndScoresLikeTheTrainedModel() throws Exception {
         try (Trainer t = Trainer.open(settings(), null)) {
             t.feed(batches(3));
-            t.harness.snapshot(7, 7);
-            t.harness.notifyOfCompletedCheckpoint(7);
-            Path copy = Recording.PUBLISHED.get(0).copy;
+            t.harness.prepareSnapshotPreBarrier(7);
+            Path copy = Files.createTempDirectory(staging, "version-");
+            t.versions().get(0).writeTo(copy);
             int n = BATCH; // CvrScorer.of scores in steps of its own batch size: stay within the model's capacity
             LabeledSample[] probe = TinyData.samples(n, 5);
             float[] ctr1 = new float[n];
@@ -358,7 +349,7 @@ class TrainingOperatorTest {
 
     @Test
     void refusesToRunAtParallelismAboveOne() throws Exception {
-        TrainingOperator op = new TrainingOperator(settings(), SnapshotPublisher.discarding());
+        TrainingOperator op = new TrainingOperator(settings());
         try (OneInputStreamOperatorTestHarness<SampleBatch, TrainingProgress> h =
                 new OneInputStreamOperatorTestHarness<>(op, 2, 2, 0)) {
             assertThatThrownBy(h::open).hasMessageContaining("parallelism 1");
@@ -371,7 +362,7 @@ class TrainingOperatorTest {
         TrainingSettings s = TrainingSettings.builder().model(model).build();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-            out.writeObject(new TrainingOperator(s, SnapshotPublisher.discarding()));
+            out.writeObject(new TrainingOperator(s));
             out.writeObject(s);
         }
         try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
@@ -388,13 +379,6 @@ class TrainingOperatorTest {
 
     // ------------------------------------------------------------------------------------------------ fixtures
 
-    private Path stagedDir(long checkpointId) throws Exception {
-        try (var dirs = Files.list(staging)) {
-            Path root = dirs.filter(p -> p.getFileName().toString().startsWith("counterflow-staging-")).findFirst()
-                    .orElseThrow();
-            return root.resolve("cp-" + checkpointId);
-        }
-    }
 
     private static LabeledSample withPrice(LabeledSample s, double price) {
         Features f = s.features;
@@ -415,53 +399,13 @@ class TrainingOperatorTest {
         return out;
     }
 
-    /** A publisher that copies each published snapshot to a temporary directory and records it. */
-    static final class Recording implements SnapshotPublisher {
-        private static final long serialVersionUID = 1L;
-        static final List<Published> PUBLISHED = new CopyOnWriteArrayList<>();
-
-        @Override
-        public String publish(PreparedSnapshot s) throws java.io.IOException {
-            Path copy = Files.createTempDirectory("published-");
-            try (var files = Files.walk(s.directory())) {
-                for (Path p : (Iterable<Path>) files::iterator) {
-                    Path target = copy.resolve(s.directory().relativize(p).toString());
-                    if (Files.isDirectory(p)) {
-                        Files.createDirectories(target);
-                    } else {
-                        Files.copy(p, target);
-                    }
-                }
-            }
-            Map<String, Object> manifest = ModelSnapshot.manifest(copy);
-            @SuppressWarnings("unchecked")
-            Map<String, Object> info = (Map<String, Object>) manifest.get("info");
-            PUBLISHED.add(new Published(s.checkpointId(), s.step(), info, copy));
-            return copy.toString();
-        }
-    }
-
-    static final class Published {
-        final long checkpointId;
-        final long step;
-        final Map<String, Object> info;
-        final Path copy;
-
-        Published(long checkpointId, long step, Map<String, Object> info, Path copy) {
-            this.checkpointId = checkpointId;
-            this.step = step;
-            this.info = info;
-            this.copy = copy;
-        }
-    }
-
-    /** The operator in a harness, with a recording publisher. */
+    /** The operator in a harness. */
     static final class Trainer implements AutoCloseable {
         final TrainingOperator operator;
         final OneInputStreamOperatorTestHarness<SampleBatch, TrainingProgress> harness;
 
         private Trainer(TrainingSettings s, OperatorSubtaskState restore) throws Exception {
-            operator = new TrainingOperator(s, new Recording());
+            operator = new TrainingOperator(s);
             harness = new OneInputStreamOperatorTestHarness<>(operator);
             harness.getExecutionConfig().disableGenericTypes();
             harness.setup(TrainingProgress.TYPE_INFO.createSerializer(harness.getExecutionConfig()));
@@ -479,6 +423,18 @@ class TrainingOperatorTest {
             for (SampleBatch b : batches) {
                 harness.processElement(new StreamRecord<>(b, 0L));
             }
+        }
+
+        /** The model versions emitted so far. */
+        List<ModelVersion> versions() {
+            List<ModelVersion> l = new ArrayList<>();
+            var out = harness.getSideOutput(TrainingOperator.MODEL_VERSIONS);
+            if (out != null) {
+                for (StreamRecord<ModelVersion> r : out) {
+                    l.add(r.getValue());
+                }
+            }
+            return l;
         }
 
         List<TrainingProgress> progress() {

@@ -34,7 +34,7 @@ class TrainingStateEvolutionTest {
     }
 
     private TrainingOperator operator() {
-        return new TrainingOperator(TrainingOperatorGolden.settings(staging.toString()), new DiscardingPublisher());
+        return new TrainingOperator(TrainingOperatorGolden.settings(staging.toString()));
     }
 
     private static void feed(OneInputStreamOperatorTestHarness<SampleBatch, TrainingProgress> h, int from, int to)

@@ -1,4 +1,4 @@
-package io.counterflow.operators.join;
+package io.counterflow.model.settings;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ReadableConfig;
