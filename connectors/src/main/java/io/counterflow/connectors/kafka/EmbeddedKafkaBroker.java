@@ -33,19 +33,22 @@ import java.util.stream.Stream;
  * directory deleted by {@link #close()}.
  *
  * <p>Needs {@code org.apache.kafka:kafka_2.13} on the class path (a {@code provided} dependency of this module,
- * so it never ends up in a job jar). Starts in a few seconds; share one per test class.
+ * so it never ends up in a job jar). Starts in a few seconds; share one per test class. {@link #restart()} stops
+ * it and starts it again on the same ports with the same log directory (failure tests).
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** Partitions of topics made by {@link #createTopics(String...)}. */
     public static final int DEFAULT_PARTITIONS = 2;
 
     private final Path logDir;
-    private final KafkaRaftServer server;
+    private final KafkaConfig config;
+    private KafkaRaftServer server;
     private final String bootstrapServers;
     private boolean closed;
 
-    private EmbeddedKafkaBroker(Path logDir, KafkaRaftServer server, String bootstrapServers) {
+    private EmbeddedKafkaBroker(Path logDir, KafkaConfig config, KafkaRaftServer server, String bootstrapServers) {
         this.logDir = logDir;
+        this.config = config;
         this.server = server;
         this.bootstrapServers = bootstrapServers;
     }
@@ -85,7 +88,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
             KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
             server.startup();
-            EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(logDir, server, "127.0.0.1:" + brokerPort);
+            EmbeddedKafkaBroker broker =
+                    new EmbeddedKafkaBroker(logDir, config, server, "127.0.0.1:" + brokerPort);
             broker.awaitReady();
             return broker;
         } catch (Exception | Error e) {
@@ -125,6 +129,22 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         try (Admin admin = admin()) {
             admin.describeCluster().nodes().get(); // blocks until the broker has registered and serves metadata
         }
+    }
+
+    /**
+     * Stops the broker (clients see it go away) and starts it again with the same configuration: the same
+     * ports, so {@link #bootstrapServers()} stays valid, and the same log directory, so topics, records, committed
+     * offsets and transactions survive. Returns once it accepts requests again.
+     */
+    public synchronized void restart() throws ExecutionException, InterruptedException {
+        if (closed) {
+            throw new IllegalStateException("the broker is closed");
+        }
+        server.shutdown();
+        server.awaitShutdown();
+        server = new KafkaRaftServer(config, Time.SYSTEM);
+        server.startup();
+        awaitReady();
     }
 
     /** Stops the broker and deletes its log directory. Idempotent. */
