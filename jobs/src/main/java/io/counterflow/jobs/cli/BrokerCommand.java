@@ -22,6 +22,11 @@ public final class BrokerCommand implements Callable<Integer> {
             description = "Topics to create (default ${DEFAULT-VALUE}).")
     String[] topics;
 
+    @Option(names = "--partitions", description = "Partitions per topic (default: this machine's cores, the"
+            + " parallelism of an in-process stream: a source subtask without a partition would hold the"
+            + " watermark back for the idleness timeout).")
+    Integer partitions;
+
     @Override
     public Integer call() throws Exception {
         for (String t : topics) {
@@ -30,8 +35,10 @@ public final class BrokerCommand implements Callable<Integer> {
                         + "0-9, '.', '_', '-')");
             }
         }
+        int n = partitions != null ? partitions : Runtime.getRuntime().availableProcessors();
+        CliInputs.atLeast("--partitions", n, 1);
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start();
-        broker.createTopics(1, topics);
+        broker.createTopics(n, topics);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -42,7 +49,7 @@ public final class BrokerCommand implements Callable<Integer> {
             stop.countDown();
         }));
         System.out.println("bootstrap servers: " + broker.bootstrapServers());
-        System.out.println("topics: " + String.join(", ", topics));
+        System.out.println("topics: " + String.join(", ", topics) + " (" + n + " partitions each)");
         System.out.flush();
         stop.await();
         return 0;
