@@ -55,14 +55,17 @@ import java.util.stream.Stream;
  * completed checkpoint (two-phase). Emits one {@link TrainingProgress} per batch.
  *
  * <h2>Training</h2>
- * Per batch: if any numeric feature value is NaN or infinite the batch is skipped before it touches anything
- * (the encoder's running statistics would otherwise absorb the value and poison every later batch); else it is
- * encoded ({@link BatchEncoder}, training mode), scored with the current model for the running metrics (every
- * {@code eval-every}-th batch: progressive validation, predictions strictly before training on the batch), and
- * trained ({@link CvrModel#trainStep}; a non-finite loss or gradient skips the update inside the model). Batches
- * larger than the batch capacity are trained in capacity-sized steps. The model is created on the first batch,
- * with the configured feature space or one inferred from that batch and then fixed (see {@link
- * TrainingSettings}).
+ * Batches arrive encoded by the {@link BatchEncodingOperator} upstream ({@link #train} wires both), which owns
+ * the feature space (configured, or inferred from the first batch and then fixed; see {@link TrainingSettings})
+ * and its numeric statistics. Per batch: if any numeric feature value was NaN or infinite the batch is skipped
+ * before it touches anything (the statistics would otherwise absorb the value and poison every later batch);
+ * else the model (created from the first batch's schema) takes the batch's numeric statistics, and each step of
+ * the batch (at most the batch capacity) is scored with the current model for the running metrics (every {@code
+ * eval-every}-th batch: progressive validation, predictions strictly before training on the batch) and trained
+ * ({@link CvrModel#trainStep}; a non-finite loss or gradient skips the update inside the model). A batch of samples
+ * (from an encoder restored without state of its own: a savepoint from before it existed) is checked and encoded
+ * here with the model's feature space ({@link BatchEncoder}, training mode), as before the encoder existed; both
+ * paths train the same model on the same batches.
  *
  * <h2>State and exactly-once</h2>
  * The whole training state (parameters, optimiser moments, feature space with numeric statistics, step and
