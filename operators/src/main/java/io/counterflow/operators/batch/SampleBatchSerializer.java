@@ -212,15 +212,16 @@ public final class SampleBatchSerializer extends TypeSerializer<SampleBatch> {
         if (n <= 0) {
             throw new IOException("encoded step of " + n + " rows");
         }
-        EncodedBatch b = new EncodedBatch(n, nonNegative(in.readInt(), "fields"), nonNegative(in.readInt(), "fields"),
-                nonNegative(in.readInt(), "fields"));
+        int cat = nonNegative(in.readInt(), "fields");
+        int multi = nonNegative(in.readInt(), "fields");
+        int num = nonNegative(in.readInt(), "fields");
+        // Exact sizes: the multi-valued slots and the unique rows are read into arrays of their counts.
+        EncodedBatch b = new EncodedBatch(n, cat, multi, num, 1, 1);
         b.n = n;
-        readInts(in, b.catSlots, n * b.catFields);
-        readInts(in, b.mvStart, n * b.multiFields + 1);
-        int mv = nonNegative(b.mvStart[n * b.multiFields], "multi-valued slots");
-        if (b.mvSlots.length < mv) {
-            b.mvSlots = new int[mv];
-        }
+        readInts(in, b.catSlots, n * cat);
+        readInts(in, b.mvStart, n * multi + 1);
+        int mv = nonNegative(b.mvStart[n * multi], "multi-valued slots");
+        b.mvSlots = new int[mv];
         readInts(in, b.mvSlots, mv);
         readFloats(in, b.numeric, n * b.numFields);
         readFloats(in, b.click, n);
@@ -231,9 +232,7 @@ public final class SampleBatchSerializer extends TypeSerializer<SampleBatch> {
         b.hasTruth = in.readBoolean();
         b.provisionalLabels = in.readBoolean();
         b.uniqueCount = nonNegative(in.readInt(), "unique rows");
-        if (b.uniqueRows.length < b.uniqueCount) {
-            b.uniqueRows = new int[b.uniqueCount];
-        }
+        b.uniqueRows = new int[Math.max(1, b.uniqueCount)];
         readInts(in, b.uniqueRows, b.uniqueCount);
         return b;
     }
