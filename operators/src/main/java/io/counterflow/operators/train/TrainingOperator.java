@@ -119,6 +119,7 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
     private transient Backend backend;
     /** {@code null} until the first batch (or a restore of a state that had one). */
     private transient CvrModel model;
+    /** The encoder of batches of samples (created on the first one; encoded batches need none). */
     private transient BatchEncoder encoder;
     private transient EncodedBatch encoded;
     /** Reused rows of encoded batches (labels, emission, timestamps) for the metrics and the correction. */
@@ -451,6 +452,10 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
 
     /** One optimiser step on samples[off, off+n), encoded here; returns whether it was applied. */
     private boolean trainStep(LabeledSample[] samples, int off, int n, boolean score, TrainingProgress p) {
+        if (encoder == null) { // only a job restored without the encoder's state encodes here
+            encoder = new BatchEncoder(model.featureSpace());
+            encoded = encoder.newBatch(settings.batchCapacity());
+        }
         encoder.encode(samples, off, n, encoded, true);
         return step(encoded, samples, off, n, score, p);
     }
@@ -582,8 +587,8 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
 
     private void useModel(CvrModel m) {
         model = m;
-        encoder = new BatchEncoder(m.featureSpace());
-        encoded = encoder.newBatch(settings.batchCapacity());
+        encoder = null;
+        encoded = null;
     }
 
     private void warnIfSettingsDiffer(CvrModel restored) {
