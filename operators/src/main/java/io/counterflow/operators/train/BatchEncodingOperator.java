@@ -52,7 +52,10 @@ import java.util.Objects;
  * <b>Savepoints from before the encoder existed</b> hold the feature space in the trainer's state only: an encoder
  * restored without state of its own cannot know it, so it passes batches of samples through unchanged and the
  * trainer encodes them itself with its restored feature space (its path before this operator existed); that mode
- * is part of this operator's state and lasts for the life of the restored job. A fresh job encodes here.
+ * is part of this operator's state and lasts for the life of the restored job. A fresh job encodes here. Flink
+ * tells an operator without state that its job was restored only when its task has state to restore: chained to
+ * the batcher (the default) it does; with operator chaining disabled an old savepoint would start the encoder
+ * afresh, with numeric statistics from zero.
  *
  * <p>Metrics: {@code encodedBatches}, {@code nonFiniteBatches}, {@code passedThroughBatches}.
  */
