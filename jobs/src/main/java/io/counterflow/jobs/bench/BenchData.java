@@ -6,6 +6,8 @@ import io.counterflow.model.data.Truth;
 import io.counterflow.model.feature.FeatureSpace;
 import io.counterflow.model.io.EventCodec;
 import io.counterflow.model.settings.Settings;
+import io.counterflow.model.sim.Generator;
+import io.counterflow.model.sim.GeneratorConfig;
 import java.util.SplittableRandom;
 
 /**
@@ -43,6 +45,65 @@ public final class BenchData {
         return new FeatureSpace(CAT_FIELDS, new String[] {MULTI_FIELD}, new String[] {NUM_FIELD},
                 s.get(Settings.EMBEDDING_DIM), s.get(Settings.BUCKETS), s.get(Settings.TABLE_PER_FIELD),
                 s.get(Settings.HASH_SEED));
+    }
+
+    /**
+     * The demo's world (the streaming job of {@code counterflow demo}): its generated samples, its feature space
+     * inferred from them as the trainer infers it, and its model settings (the defaults, 2^16 buckets), so that a
+     * step here is the step the demo's trainer takes. {@code data} is {@code bench} or {@code demo}.
+     */
+    public static Settings settings(String data, String objective, String extractor) {
+        if (data.equals("bench")) {
+            return settings(objective, extractor);
+        }
+        requireData(data);
+        Settings s = new Settings();
+        s.set(Settings.OBJECTIVE, objective);
+        s.set(Settings.EXTRACTOR, extractor);
+        s.set(Settings.BUCKETS, DEMO_BUCKETS);
+        return s;
+    }
+
+    /** The demo's hash buckets (DemoCommand: small checkpoints for a world of 12k users and items). */
+    public static final int DEMO_BUCKETS = 1 << 16;
+
+    /** Rejects a data name other than bench and demo. */
+    public static String requireData(String data) {
+        if (!data.equals("bench") && !data.equals("demo")) {
+            throw new IllegalArgumentException("--data must be bench or demo, got '" + data + "'");
+        }
+        return data;
+    }
+
+    /** n samples of {@code data} (bench: synthetic; demo: the demo's generated world, final labels). */
+    public static LabeledSample[] samples(String data, int n, long seed) {
+        if (requireData(data).equals("bench")) {
+            return samples(n, seed);
+        }
+        java.util.List<LabeledSample> out = new java.util.ArrayList<>(n);
+        GeneratorConfig world = GeneratorConfig.builder().impressions(n).seed(42).streamSeed(seed)
+                .meanInterArrivalMs(100).clickDelayMedianMs(20_000).conversionFastMedianMs(2 * 60_000)
+                .conversionSlowMedianMs(20 * 60_000).clickWindowMs(5 * 60_000).attributionWindowMs(3_600_000)
+                .build();
+        try {
+            new Generator(world).forEach((imp, click, conv, sample) -> out.add(sample));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toArray(new LabeledSample[0]);
+    }
+
+    /** A fresh feature space for {@code data}: bench's schema, or the demo's inferred from its samples. */
+    public static FeatureSpace space(String data, Settings s, LabeledSample[] samples, int firstBatch) {
+        if (requireData(data).equals("bench")) {
+            return space(s);
+        }
+        java.util.List<io.counterflow.model.data.Features> first = new java.util.ArrayList<>();
+        for (int i = 0; i < Math.min(firstBatch, samples.length); i++) {
+            first.add(samples[i].features);
+        }
+        return FeatureSpace.infer(first, s.get(Settings.EMBEDDING_DIM), s.get(Settings.BUCKETS),
+                s.get(Settings.TABLE_PER_FIELD), s.get(Settings.HASH_SEED));
     }
 
     /** n synthetic samples, deterministic in the seed. */

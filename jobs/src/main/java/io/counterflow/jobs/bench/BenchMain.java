@@ -24,6 +24,7 @@ public final class BenchMain {
         DEFAULTS.put("backend", "openblas,java");
         DEFAULTS.put("extractor", "shared-bottom");
         DEFAULTS.put("batch-size", "" + BenchData.BATCH);
+        DEFAULTS.put("data", "bench");
         DEFAULTS.put("benchmark", "trainStep");
         DEFAULTS.put("forks", "1");
         DEFAULTS.put("warmup", "2");
@@ -85,6 +86,7 @@ public final class BenchMain {
                 .param("backend", o.get("backend").split(","))
                 .param("extractor", o.get("extractor").split(","))
                 .param("batchSize", Integer.toString(batchSize))
+                .param("data", o.get("data"))
                 .operationsPerInvocation(batchSize)
                 .forks(Integer.parseInt(o.get("forks")))
                 .warmupIterations(Integer.parseInt(o.get("warmup")))
@@ -147,6 +149,7 @@ public final class BenchMain {
                     + "'");
         }
         batchSizes(o.get("batch-size"));
+        BenchData.requireData(o.get("data"));
         atLeast(o, "forks", 0);
         atLeast(o, "warmup", 0);
         atLeast(o, "warmup-time", 1);
@@ -182,6 +185,8 @@ public final class BenchMain {
         sb.append("  --backend     comma-separated backends (openblas, java, cuda, auto)\n");
         sb.append("  --batch-size  comma-separated batch sizes, one JMH run each (e.g. 1024,4096,16384)\n");
         sb.append("  --extractor   shared-bottom or mmoe\n");
+        sb.append("  --data        bench (synthetic, the PyTorch reference's schema) or demo (the demo's world and"
+                + " model: 2^16 buckets, the schema inferred from its first batch)\n");
         sb.append("  --benchmark   trainStep, parseEncodeTrain (JSON parse + encode + step) or all\n");
         sb.append("  --forks, --warmup, --warmup-time (s), --iterations, --time (s): JMH run shape\n");
         sb.append("  --json FILE   also write JMH results as JSON\n");

@@ -53,6 +53,10 @@ public class TrainStepBenchmark {
     @Param({"shared-bottom"})
     public String extractor;
 
+    /** bench (the synthetic schema above) or demo (the demo's world and model; see {@link BenchData}). */
+    @Param({"bench"})
+    public String data;
+
     /** Samples per step; must equal the run's operations per invocation for samples/s (BenchMain sees to it). */
     @Param({"" + BenchData.BATCH})
     public int batchSize;
@@ -69,11 +73,11 @@ public class TrainStepBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        var settings = BenchData.settings(objective, extractor);
+        var settings = BenchData.settings(data, objective, extractor);
         be = Backends.create(backend);
-        model = new CvrModel(settings, BenchData.space(settings), be, batchSize);
+        LabeledSample[] samples = BenchData.samples(data, DISTINCT_BATCHES * batchSize, 1);
+        model = new CvrModel(settings, BenchData.space(data, settings, samples, batchSize), be, batchSize);
         encoder = new BatchEncoder(model.featureSpace());
-        LabeledSample[] samples = BenchData.samples(DISTINCT_BATCHES * batchSize, 1);
         batches = new EncodedBatch[DISTINCT_BATCHES];
         for (int i = 0; i < DISTINCT_BATCHES; i++) {
             batches[i] = encoder.newBatch(batchSize);

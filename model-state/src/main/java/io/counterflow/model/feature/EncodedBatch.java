@@ -53,6 +53,16 @@ public final class EncodedBatch {
     public int uniqueCount;
 
     public EncodedBatch(int capacity, int catFields, int multiFields, int numFields) {
+        this(capacity, catFields, multiFields, numFields, Math.max(16, capacity * multiFields * 4),
+                Math.max(16, capacity * (catFields + multiFields * 4)));
+    }
+
+    /**
+     * A batch whose multi-valued slots and unique rows start at the given capacities (at least 1; both grow when
+     * needed): exact sizes for a batch read back from its serialised form.
+     */
+    public EncodedBatch(int capacity, int catFields, int multiFields, int numFields, int mvCapacity,
+            int uniqueCapacity) {
         if (capacity <= 0) {
             throw new IllegalArgumentException("batch capacity must be positive, got " + capacity);
         }
@@ -62,7 +72,7 @@ public final class EncodedBatch {
         this.numFields = numFields;
         this.catSlots = new int[capacity * catFields];
         this.mvStart = new int[capacity * multiFields + 1];
-        this.mvSlots = new int[Math.max(16, capacity * multiFields * 4)];
+        this.mvSlots = new int[Math.max(1, mvCapacity)];
         this.numeric = new float[capacity * numFields];
         this.click = new float[capacity];
         this.conversion = new float[capacity];
@@ -72,7 +82,7 @@ public final class EncodedBatch {
         this.labelWeight = new float[capacity];
         java.util.Arrays.fill(impressionWeight, 1f);
         java.util.Arrays.fill(labelWeight, 1f);
-        this.uniqueRows = new int[Math.max(16, capacity * (catFields + multiFields * 4))];
+        this.uniqueRows = new int[Math.max(1, uniqueCapacity)];
     }
 
     /** Width of the model's input row: (catFields + multiFields) · dim + numFields. */

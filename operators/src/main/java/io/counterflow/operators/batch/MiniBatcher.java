@@ -125,8 +125,11 @@ public final class MiniBatcher extends AbstractStreamOperator<SampleBatch>
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
         // The buffer's name and type are those of the batcher before mixing, so its checkpoints still restore.
-        checkpointedBuffer = context.getOperatorStateStore()
-                .getListState(new ListStateDescriptor<>("mini-batch-buffer", SAMPLE_TYPE));
+        // The samples' own serializer, but the checkpoint's synchronous copy of the buffer shares the (immutable)
+        // samples instead of copying each: see SharedSampleSerializer.
+        checkpointedBuffer = context.getOperatorStateStore().getListState(new ListStateDescriptor<>(
+                "mini-batch-buffer", new SharedSampleSerializer(
+                        SAMPLE_TYPE.createSerializer(getExecutionConfig().getSerializerConfig()))));
         checkpointedRng = context.getOperatorStateStore()
                 .getListState(new ListStateDescriptor<>("mini-batch-mixing-rng", Types.LONG));
         List<LabeledSample> restored = new ArrayList<>();

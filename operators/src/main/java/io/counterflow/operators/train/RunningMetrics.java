@@ -5,8 +5,10 @@ import io.counterflow.model.metrics.Auc;
 /**
  * Progressive-validation metrics over a window of the most recent predictions (made before the model trained on
  * their batch): AUC and mean prediction vs mean label, for pCTR over all samples and for pCVR over clicked ones.
- * Ring buffers of primitive arrays; the AUCs are recomputed (O(w log w)) after every quarter window of new
- * samples, not per batch. Written by the task thread only; the published values are volatile for metric
+ * Ring buffers of primitive arrays; the AUCs are recomputed (O(w log w): sorting both windows) after every
+ * full window of new samples, not per batch, so the amortised cost is O(log w) per sample (recomputing after every
+ * quarter window took about a tenth of the trainer's thread in the streaming benchmark; docs/performance.md).
+ * Written by the task thread only; the published values are volatile for metric
  * reporters, which read them from another thread. Not part of checkpoints: after a restore the window refills.
  */
 final class RunningMetrics {
@@ -25,7 +27,7 @@ final class RunningMetrics {
     RunningMetrics(int window) {
         ctr = new Window(window);
         cvr = new Window(window);
-        refreshEvery = Math.max(1, window / 4);
+        refreshEvery = window;
     }
 
     /** Adds one sample's predictions and labels. */
@@ -37,7 +39,7 @@ final class RunningMetrics {
         sinceRefresh++;
     }
 
-    /** Recomputes the published values if a quarter window (or the first window fill) has passed. */
+    /** Recomputes the published values if a window of new samples has passed (or while none was published). */
     void maybeRefresh() {
         if (sinceRefresh >= refreshEvery || Double.isNaN(aucCtr) && sinceRefresh > 0) {
             refresh();

@@ -48,17 +48,7 @@ public final class SampleAudit {
      * versions (it is part of the published audit).
      */
     public static long hash(String impressionId) {
-        long h = 0xcbf29ce484222325L;
-        for (int i = 0, n = impressionId.length(); i < n; i++) {
-            h ^= impressionId.charAt(i);
-            h *= 0x100000001b3L;
-        }
-        h ^= h >>> 30;
-        h *= 0xbf58476d1ce4e5b9L;
-        h ^= h >>> 27;
-        h *= 0x94d049bb133111ebL;
-        h ^= h >>> 31;
-        return h;
+        return io.counterflow.model.feature.EncodedSamples.idHash(impressionId);
     }
 
     /** Accounts for one received row. */
@@ -79,6 +69,30 @@ public final class SampleAudit {
         if (s.conversion == 1 && e != Emission.FINAL_COPY) {
             conversions++;
             conversionChecksum += h == -1 ? hash(id) : h;
+        }
+    }
+
+    /** Accounts for one row given by its id hash ({@link #hash}), emission kind and labels. */
+    public void add(long idHash, Emission e, int click, int conversion) {
+        rows++;
+        if (e == Emission.FINAL || e == Emission.FIRST) {
+            impressions++;
+            impressionChecksum += idHash;
+            if (click == 1) {
+                clicks++;
+                clickChecksum += idHash;
+            }
+        }
+        if (conversion == 1 && e != Emission.FINAL_COPY) {
+            conversions++;
+            conversionChecksum += idHash;
+        }
+    }
+
+    /** Accounts for every row of an encoded batch. */
+    public void addAll(io.counterflow.model.feature.EncodedSamples b) {
+        for (int i = 0; i < b.n; i++) {
+            add(b.idHash[i], b.emission(i), b.click[i], b.conversion[i]);
         }
     }
 

@@ -6,6 +6,7 @@ import io.counterflow.model.data.Features;
 import io.counterflow.model.data.LabeledSample;
 import io.counterflow.model.feature.BatchEncoder;
 import io.counterflow.model.feature.EncodedBatch;
+import io.counterflow.model.feature.EncodedSamples;
 import io.counterflow.model.feature.FeatureSpace;
 import io.counterflow.model.nn.CvrModel;
 import io.counterflow.model.feedback.FeedbackCorrection;
@@ -54,14 +55,17 @@ import java.util.stream.Stream;
  * completed checkpoint (two-phase). Emits one {@link TrainingProgress} per batch.
  *
  * <h2>Training</h2>
- * Per batch: if any numeric feature value is NaN or infinite the batch is skipped before it touches anything
- * (the encoder's running statistics would otherwise absorb the value and poison every later batch); else it is
- * encoded ({@link BatchEncoder}, training mode), scored with the current model for the running metrics (every
- * {@code eval-every}-th batch: progressive validation, predictions strictly before training on the batch), and
- * trained ({@link CvrModel#trainStep}; a non-finite loss or gradient skips the update inside the model). Batches
- * larger than the batch capacity are trained in capacity-sized steps. The model is created on the first batch,
- * with the configured feature space or one inferred from that batch and then fixed (see {@link
- * TrainingSettings}).
+ * Batches arrive encoded by the {@link BatchEncodingOperator} upstream ({@link #train} wires both), which owns
+ * the feature space (configured, or inferred from the first batch and then fixed; see {@link TrainingSettings})
+ * and its numeric statistics. Per batch: if any numeric feature value was NaN or infinite the batch is skipped
+ * before it touches anything (the statistics would otherwise absorb the value and poison every later batch);
+ * else the model (created from the first batch's schema) takes the batch's numeric statistics, and each step of
+ * the batch (at most the batch capacity) is scored with the current model for the running metrics (every {@code
+ * eval-every}-th batch: progressive validation, predictions strictly before training on the batch) and trained
+ * ({@link CvrModel#trainStep}; a non-finite loss or gradient skips the update inside the model). A batch of samples
+ * (from an encoder restored without state of its own: a savepoint from before it existed) is checked and encoded
+ * here with the model's feature space ({@link BatchEncoder}, training mode), as before the encoder existed; both
+ * paths train the same model on the same batches.
  *
  * <h2>State and exactly-once</h2>
  * The whole training state (parameters, optimiser moments, feature space with numeric statistics, step and
@@ -115,8 +119,11 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
     private transient Backend backend;
     /** {@code null} until the first batch (or a restore of a state that had one). */
     private transient CvrModel model;
+    /** The encoder of batches of samples (created on the first one; encoded batches need none). */
     private transient BatchEncoder encoder;
     private transient EncodedBatch encoded;
+    /** Reused rows of encoded batches (labels, emission, timestamps) for the metrics and the correction. */
+    private transient LabeledSample[] rowPool;
     private transient TrainingStateCodec.Counters counters;
     /** The labeling policy's row weights and its delay model (checkpointed with the model). */
     private transient FeedbackCorrection correction;
@@ -168,12 +175,17 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
     }
 
     /**
-     * Wires the trainer: {@code batches} → this operator at parallelism 1, uid and name {@value #NAME}; its model
-     * versions are {@code getSideOutput(MODEL_VERSIONS)} of the result.
+     * Wires the trainer: {@code batches} → the {@link BatchEncodingOperator} (uid and name {@value
+     * BatchEncodingOperator#NAME}, parallelism 1, chained to its input when that runs at parallelism 1) → this
+     * operator at parallelism 1, uid and name {@value #NAME}, in its own task; its model versions are {@code
+     * getSideOutput(MODEL_VERSIONS)} of the result.
      */
     public static SingleOutputStreamOperator<TrainingProgress> train(DataStream<SampleBatch> batches,
             TrainingSettings settings) {
-        return batches.transform(NAME, TrainingProgress.TYPE_INFO, new TrainingOperator(settings))
+        SingleOutputStreamOperator<SampleBatch> encoded = batches
+                .transform(BatchEncodingOperator.NAME, SampleBatch.TYPE_INFO, new BatchEncodingOperator(settings))
+                .uid(BatchEncodingOperator.NAME).name(BatchEncodingOperator.NAME).setParallelism(1);
+        return encoded.transform(NAME, TrainingProgress.TYPE_INFO, new TrainingOperator(settings))
                 .uid(NAME).name(NAME).setParallelism(1);
     }
 
@@ -305,6 +317,92 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
     @Override
     public void processElement(StreamRecord<SampleBatch> record) throws Exception {
         SampleBatch batch = record.getValue();
+        TrainingProgress p = batch.encoded != null ? trainEncoded(batch.encoded) : trainSamples(batch);
+        refreshGauges();
+        p.step = model == null ? 0 : model.step();
+        p.seenBatches = counters.seenBatches;
+        p.seenSamples = counters.seenSamples;
+        p.trainedSamples = model == null ? 0 : model.trainedSamples();
+        p.skippedBatches = skippedBatches();
+        p.runningAucCtr = running.aucCtr;
+        p.runningAucCvr = running.aucCvr;
+        output.collect(new StreamRecord<>(p, record.getTimestamp()));
+        maybeLogProgress();
+    }
+
+    /**
+     * A batch the encoder upstream encoded: the model is created from its schema, takes its numeric statistics (the
+     * encoder's after this batch), and trains on its steps; the rows' columns feed the audit, the running metrics
+     * and the delayed-feedback correction through reused row objects (nothing allocated per sample).
+     */
+    private TrainingProgress trainEncoded(EncodedSamples e) {
+        int n = e.n;
+        counters.seenBatches++;
+        counters.seenSamples += n;
+        seenSamples.inc(n);
+        audit.addAll(e);
+        TrainingProgress p = new TrainingProgress();
+        p.batchSamples = n;
+        for (int i = 0; i < n; i++) {
+            p.batchClicks += e.click[i];
+        }
+        if (e.nonFinite) {
+            skipNonFinite(p, n);
+            return p;
+        }
+        if (model == null) {
+            FeatureSpace space = e.space();
+            LOG.info("Model created with the batch encoder's feature space: {}", space);
+            useModel(new CvrModel(settings.model(), space, backend, settings.batchCapacity()));
+        } else if (!e.sameSchema(model.featureSpace())) {
+            throw new IllegalStateException("the batch encoder's feature space (categorical "
+                    + java.util.Arrays.toString(e.catFields) + ", multi-valued "
+                    + java.util.Arrays.toString(e.multiFields) + ", numeric " + java.util.Arrays.toString(e.numFields)
+                    + ") differs from the model's (" + model.featureSpace() + "): their states come from different"
+                    + " jobs");
+        }
+        model.featureSpace().restoreNumericState(e.numericState);
+        LabeledSample[] r = rows(e);
+        boolean score = settings.evalEvery() > 0 && counters.seenBatches % settings.evalEvery() == 0;
+        p.trained = true;
+        for (int k = 0, off = 0; k < e.steps.length; off += e.steps[k].n, k++) {
+            p.trained &= step(e.steps[k], r, off, e.steps[k].n, score, p);
+        }
+        if (score) {
+            running.maybeRefresh();
+        }
+        return p;
+    }
+
+    /** The rows of {@code e} as reused sample objects (labels, emission, timestamps; no features). */
+    private LabeledSample[] rows(EncodedSamples e) {
+        if (rowPool == null || rowPool.length < e.n) {
+            rowPool = new LabeledSample[Math.max(e.n, settings.batchCapacity())];
+            for (int i = 0; i < rowPool.length; i++) {
+                rowPool[i] = new LabeledSample();
+            }
+        }
+        for (int i = 0; i < e.n; i++) {
+            LabeledSample s = rowPool[i];
+            s.click = e.click[i];
+            s.conversion = e.conversion[i];
+            s.emission = e.emission(i);
+            s.clickTs = e.clickTs[i];
+            s.conversionTs = e.conversionTs[i];
+        }
+        return rowPool;
+    }
+
+    private void skipNonFinite(TrainingProgress p, int n) {
+        counters.nonFiniteInputBatches++;
+        LOG.warn("Skipped batch {} ({} samples): a numeric feature value is NaN or infinite",
+                counters.seenBatches, n);
+        p.trained = false;
+        p.loss = p.lossCtr = p.lossCvr = p.lossCtcvr = p.lossImputation = p.lossCounterfactual = Double.NaN;
+    }
+
+    /** A batch of samples (a job restored from a state without the encoder's): encoded here, as before. */
+    private TrainingProgress trainSamples(SampleBatch batch) {
         LabeledSample[] samples = batch.samples;
         int n = batch.count;
         counters.seenBatches++;
@@ -316,12 +414,8 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
         for (int i = 0; i < n; i++) {
             p.batchClicks += samples[i].click;
         }
-        if (!finiteInputs(samples, n)) {
-            counters.nonFiniteInputBatches++;
-            LOG.warn("Skipped batch {} ({} samples): a numeric feature value is NaN or infinite",
-                    counters.seenBatches, n);
-            p.trained = false;
-            p.loss = p.lossCtr = p.lossCvr = p.lossCtcvr = p.lossImputation = p.lossCounterfactual = Double.NaN;
+        if (!EncodedSamples.finite(samples, n)) {
+            skipNonFinite(p, n);
         } else {
             if (model == null) {
                 createModel(samples, n);
@@ -336,16 +430,7 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
                 running.maybeRefresh();
             }
         }
-        refreshGauges();
-        p.step = model == null ? 0 : model.step();
-        p.seenBatches = counters.seenBatches;
-        p.seenSamples = counters.seenSamples;
-        p.trainedSamples = model == null ? 0 : model.trainedSamples();
-        p.skippedBatches = skippedBatches();
-        p.runningAucCtr = running.aucCtr;
-        p.runningAucCvr = running.aucCvr;
-        output.collect(new StreamRecord<>(p, record.getTimestamp()));
-        maybeLogProgress();
+        return p;
     }
 
     /** One INFO line at most every {@code counterflow.train.log-interval}: where training stands. */
@@ -365,14 +450,27 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
         lastLogTrained = trained;
     }
 
-    /** One optimiser step on samples[off, off+n); returns whether it was applied. */
+    /** One optimiser step on samples[off, off+n), encoded here; returns whether it was applied. */
     private boolean trainStep(LabeledSample[] samples, int off, int n, boolean score, TrainingProgress p) {
+        if (encoder == null) { // only a job restored without the encoder's state encodes here
+            encoder = new BatchEncoder(model.featureSpace());
+            encoded = encoder.newBatch(settings.batchCapacity());
+        }
         encoder.encode(samples, off, n, encoded, true);
+        return step(encoded, samples, off, n, score, p);
+    }
+
+    /**
+     * One optimiser step on {@code input}, the encoding of rows[off, off+n) (only their labels, emission and
+     * timestamps are read); returns whether it was applied.
+     */
+    private boolean step(EncodedBatch input, LabeledSample[] samples, int off, int n, boolean score,
+            TrainingProgress p) {
         prequential.set(samples, off, n, score);
         // One forward pass: the step's own logits are the prediction before the update (running metrics and the
         // delayed-feedback weights, a constant in the loss).
         long stepBefore = model.step();
-        LossTerms l = model.trainStep(encoded, score || correction.corrects() ? prequential : null);
+        LossTerms l = model.trainStep(input, score || correction.corrects() ? prequential : null);
         boolean applied = model.step() > stepBefore;
         if (correction.corrects()) {
             feedbackMean = correction.meanWeight();
@@ -449,22 +547,16 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
         }
     }
 
-    private static boolean finiteInputs(LabeledSample[] samples, int n) {
-        for (int i = 0; i < n; i++) {
-            Features f = samples[i].features;
-            if (f == null) {
-                continue;
-            }
-            for (double v : f.numValues) {
-                if (!Double.isFinite(v)) {
-                    return false;
-                }
-            }
-        }
-        return true;
+    private void createModel(LabeledSample[] samples, int n) {
+        useModel(new CvrModel(settings.model(), featureSpace(settings, samples, n), backend,
+                settings.batchCapacity()));
     }
 
-    private void createModel(LabeledSample[] samples, int n) {
+    /**
+     * The feature space of a new model: the configured one, or one inferred from its first batch samples[0, n)
+     * and then fixed (the batch encoder's and, for a job restored without the encoder, this operator's).
+     */
+    static FeatureSpace featureSpace(TrainingSettings settings, LabeledSample[] samples, int n) {
         Settings s = settings.model();
         int dim = s.get(Settings.EMBEDDING_DIM);
         int buckets = s.get(Settings.BUCKETS);
@@ -490,13 +582,13 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
                     settings.numericFields(), dim, buckets, perField, seed);
             LOG.info("Feature space from configuration: {}", space);
         }
-        useModel(new CvrModel(s, space, backend, settings.batchCapacity()));
+        return space;
     }
 
     private void useModel(CvrModel m) {
         model = m;
-        encoder = new BatchEncoder(m.featureSpace());
-        encoded = encoder.newBatch(settings.batchCapacity());
+        encoder = null;
+        encoded = null;
     }
 
     private void warnIfSettingsDiffer(CvrModel restored) {

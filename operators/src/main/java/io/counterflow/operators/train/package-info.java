@@ -1,5 +1,7 @@
 /**
- * Online training in the stream: {@link io.counterflow.operators.train.TrainingOperator} trains one
+ * Online training in the stream: {@link io.counterflow.operators.train.BatchEncodingOperator}, chained to the
+ * batcher, owns the feature space and encodes every batch (hashing, numeric statistics, the rows' columns), so
+ * that {@link io.counterflow.operators.train.TrainingOperator}, in its own task, only trains; it trains one
  * {@link io.counterflow.model.nn.CvrModel} at parallelism 1 on the mini-batches of labeled samples, keeps the
  * complete training state (parameters, optimiser moments, feature statistics, counters, the sample audit) in
  * checkpointed operator state so that a restore resumes exactly, and emits the model as of each checkpoint as a

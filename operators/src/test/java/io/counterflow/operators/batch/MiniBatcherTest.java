@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.apache.flink.api.common.ExecutionConfig;
-import org.apache.flink.api.java.typeutils.PojoTypeInfo;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.junit.jupiter.api.Test;
@@ -137,10 +136,11 @@ class MiniBatcherTest {
     }
 
     @Test
-    void sampleBatchIsAPojo() {
+    void sampleBatchHasAnExplicitSerializerOverPojoSamples() {
         ExecutionConfig config = new ExecutionConfig();
         config.disableGenericTypes();
-        assertThat(SampleBatch.TYPE_INFO).isInstanceOf(PojoTypeInfo.class);
-        SampleBatch.TYPE_INFO.createSerializer(config);
+        assertThat(SampleBatch.TYPE_INFO.createSerializer(config)).isInstanceOf(SampleBatchSerializer.class);
+        assertThat(((SampleBatchSerializer) SampleBatch.TYPE_INFO.createSerializer(config)).sampleSerializer())
+                .isInstanceOf(org.apache.flink.api.java.typeutils.runtime.PojoSerializer.class);
     }
 }

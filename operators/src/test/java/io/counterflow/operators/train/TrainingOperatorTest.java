@@ -39,7 +39,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Harness tests of {@link TrainingOperator}: training, exact resume, NaN guard, two-phase snapshot export. */
 class TrainingOperatorTest {
-    private static final int BATCH = 16;
+    static final int BATCH = 16;
 
     @TempDir Path staging;
 
@@ -100,7 +100,7 @@ class TrainingOperatorTest {
      * Rows of a delayed-feedback policy: every clicked sample first as a FIRST row (converted ones provisional
      * negatives for every other, followed a few batches later by their CORRECTION row).
      */
-    private static List<SampleBatch> delayedFeedbackBatches(int count) {
+    static List<SampleBatch> delayedFeedbackBatches(int count) {
         LabeledSample[] all = TinyData.samples(count * BATCH, 13);
         List<LabeledSample> rows = new ArrayList<>();
         List<LabeledSample> pending = new ArrayList<>();
