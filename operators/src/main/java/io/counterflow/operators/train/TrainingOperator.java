@@ -594,9 +594,18 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
     private void warnIfSettingsDiffer(CvrModel restored) {
         Map<String, Object> configured = settings.model().toJsonMap();
         Map<String, Object> inState = restored.settings().toJsonMap();
-        if (!String.valueOf(configured).equals(String.valueOf(inState))) {
-            LOG.warn("The restored model's settings differ from the configured ones; the restored ones are used"
-                    + " (the architecture is part of the state). Restored: {}; configured: {}", inState, configured);
+        // Entry by entry with deepEquals: some values are arrays (towers), whose toString is their identity.
+        java.util.Set<String> differing = new java.util.TreeSet<>();
+        java.util.Set<String> keys = new java.util.TreeSet<>(configured.keySet());
+        keys.addAll(inState.keySet());
+        for (String k : keys) {
+            if (!java.util.Objects.deepEquals(configured.get(k), inState.get(k))) {
+                differing.add(k);
+            }
+        }
+        if (!differing.isEmpty()) {
+            LOG.warn("The restored model's settings differ from the configured ones in {}; the restored ones are used"
+                    + " (the architecture is part of the state)", differing);
         }
     }
 
