@@ -198,10 +198,20 @@ class StreamJobITCase {
             FailOnce.reset();
             RecordProgress.reset();
             t = Topics.create("failure" + run, 1);
-            expected = produceGenerated(t, generator(2500, 2).build());
+            List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+            expected = generated(t, generator(2500, 2).build(), records);
+            // The sources stop at the end of all the records (one partition per topic), but only half are there at
+            // the start: the rest is produced once a checkpoint has completed with batches trained, so the
+            // sources are still running when it does and the failure comes mid-stream.
+            Map<org.apache.kafka.common.TopicPartition, Long> end = new java.util.HashMap<>();
+            for (ProducerRecord<byte[], byte[]> r : records) {
+                end.merge(new org.apache.kafka.common.TopicPartition(r.topic(), 0), 1L, Long::sum);
+            }
+            produce(records.subList(0, records.size() / 2));
             StreamExecutionEnvironment env = env(1);
             models = tmp.resolve("models-" + run).toString();
-            CounterflowStreamJob job = new CounterflowStreamJob(sources(t, Duration.ofMinutes(1))::addTo,
+            CounterflowStreamJob job = new CounterflowStreamJob(sources(t, Duration.ofMinutes(1),
+                    OffsetsInitializer.offsets(end))::addTo,
                     DeadLetterSink.kafka(kafka.bootstrapServers(), t.dead),
                     ModelVersionSink.announcing(models, 2, kafka.bootstrapServers(), t.updates),
                     join(Duration.ofMinutes(1)), new MiniBatchSettings(batch, Duration.ofHours(1)), training(batch))
@@ -212,6 +222,11 @@ class StreamJobITCase {
                     .name("record-progress").setParallelism(1).sinkTo(new DiscardingSink<>()).uid("discard")
                     .name("discard").setParallelism(1);
             client = env.executeAsync("stream-failure-itcase-" + run);
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (!FailOnce.armed && !FailOnce.failed && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            produce(records.subList(records.size() / 2, records.size()));
             client.getJobExecutionResult().get();
         }
 
@@ -548,6 +563,40 @@ class StreamJobITCase {
         return labels;
     }
 
+    /** The generator's events as records, in event-time order, and its labels (policy wait). */
+    private static Map<String, String> generated(Topics t, GeneratorConfig config,
+            List<ProducerRecord<byte[], byte[]>> records) throws IOException {
+        Map<String, String> labels = new LinkedHashMap<>();
+        EventCodec codec = new EventCodec();
+        new Generator(config).run((imp, click, conv, sample) -> labels.put(sample.id,
+                sample.click + "," + sample.conversion), new EventSink() {
+                    @Override
+                    public void impression(Impression i) {
+                        records.add(new ProducerRecord<>(t.impressions, key(i.id), codec.toUtf8(i)));
+                    }
+
+                    @Override
+                    public void click(Click c) {
+                        records.add(new ProducerRecord<>(t.clicks, key(c.impressionId), codec.toUtf8(c)));
+                    }
+
+                    @Override
+                    public void conversion(Conversion c) {
+                        records.add(new ProducerRecord<>(t.conversions, key(c.impressionId), codec.toUtf8(c)));
+                    }
+                });
+        return labels;
+    }
+
+    private static void produce(List<ProducerRecord<byte[], byte[]>> records) {
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            for (ProducerRecord<byte[], byte[]> r : records) {
+                producer.send(r);
+            }
+            producer.flush();
+        }
+    }
+
     private static byte[] key(String id) {
         return id.getBytes(StandardCharsets.UTF_8);
     }
@@ -561,10 +610,14 @@ class StreamJobITCase {
     }
 
     private static CounterflowKafkaSources sources(Topics t, Duration outOfOrderness) {
+        return sources(t, outOfOrderness, OffsetsInitializer.latest());
+    }
+
+    private static CounterflowKafkaSources sources(Topics t, Duration outOfOrderness, OffsetsInitializer stop) {
         return CounterflowKafkaSources.builder().bootstrapServers(kafka.bootstrapServers())
                 .groupId("it-" + System.nanoTime()).impressionsTopic(t.impressions).clicksTopic(t.clicks)
                 .conversionsTopic(t.conversions).startingOffsets(OffsetsInitializer.earliest())
-                .bounded(OffsetsInitializer.latest()).outOfOrderness(outOfOrderness).idleness(Duration.ofSeconds(30))
+                .bounded(stop).outOfOrderness(outOfOrderness).idleness(Duration.ofSeconds(30))
                 .build();
     }
 
