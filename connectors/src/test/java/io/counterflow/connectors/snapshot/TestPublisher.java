@@ -6,11 +6,8 @@ import org.apache.flink.core.fs.Path;
 import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Test support for other modules: publishes a snapshot directory into a publication root exactly as the version
@@ -38,7 +35,7 @@ public final class TestPublisher implements AutoCloseable {
     /** Publishes the snapshot in {@code dir} as version {@code v-<checkpointId>-<step>}; returns its name. */
     public String publish(long checkpointId, long step, long trainedSamples, java.nio.file.Path dir)
             throws IOException {
-        ModelVersion v = fromDirectory(dir, checkpointId, step, trainedSamples);
+        ModelVersion v = ModelVersion.fromDirectory(dir, checkpointId, step, trainedSamples, "{}");
         ModelVersionWriter w = new ModelVersionWriter(new Path(root), new UnregisteredMetricsGroup());
         w.write(v, null);
         List<ModelVersionSinkTest.Request> requests = new ArrayList<>();
@@ -47,29 +44,6 @@ public final class TestPublisher implements AutoCloseable {
         }
         committer.commit(new ArrayList<>(requests));
         return v.name();
-    }
-
-    /** A version holding the files of a snapshot directory (the manifest last). */
-    public static ModelVersion fromDirectory(java.nio.file.Path dir, long checkpointId, long step, long trained)
-            throws IOException {
-        List<java.nio.file.Path> paths = new ArrayList<>();
-        try (Stream<java.nio.file.Path> walk = Files.walk(dir)) {
-            walk.filter(Files::isRegularFile).forEach(paths::add);
-        }
-        paths.sort(Comparator.comparing((java.nio.file.Path p) -> p.getFileName().toString().equals("manifest.json"))
-                .thenComparing(java.nio.file.Path::toString));
-        ModelVersion v = new ModelVersion();
-        v.checkpointId = checkpointId;
-        v.step = step;
-        v.trainedSamples = trained;
-        v.infoJson = "{}";
-        v.files = new String[paths.size()];
-        v.contents = new byte[paths.size()][];
-        for (int i = 0; i < paths.size(); i++) {
-            v.files[i] = dir.relativize(paths.get(i)).toString().replace('\\', '/');
-            v.contents[i] = Files.readAllBytes(paths.get(i));
-        }
-        return v;
     }
 
     @Override

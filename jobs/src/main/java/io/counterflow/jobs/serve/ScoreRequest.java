@@ -1,8 +1,8 @@
 package io.counterflow.jobs.serve;
 
-import io.counterflow.model.data.Features;
 import io.counterflow.model.data.LabeledSample;
 import io.counterflow.model.io.EventCodec;
+import io.counterflow.model.io.FeatureBuffer;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;
@@ -33,16 +33,8 @@ final class ScoreRequest {
     private LabeledSample[] samples = new LabeledSample[0];
     private int n;
 
-    private String[] catNames = new String[16];
-    private String[] catValues = new String[16];
-    private int cats;
-    private String[] multiNames = new String[4];
-    private String[][] multiValues = new String[4][];
-    private int multis;
-    private String[] numNames = new String[8];
-    private double[] numValues = new double[8];
-    private int nums;
-    private String[] scratch = new String[16];
+    /** One impression's features, collected in reused arrays (the event codec's buffer). */
+    private final FeatureBuffer features = new FeatureBuffer();
 
     ScoreRequest(int maxBatch) {
         this.maxBatch = maxBatch;
@@ -106,9 +98,7 @@ final class ScoreRequest {
     private void readImpression(JsonParser p) throws IOException, BadRequest {
         String id = null;
         boolean hasFeatures = false;
-        cats = 0;
-        multis = 0;
-        nums = 0;
+        features.clear();
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
             String name = p.currentName();
@@ -133,9 +123,7 @@ final class ScoreRequest {
                     if (t != JsonToken.START_OBJECT) {
                         throw bad("bad_request", "[" + n + "].features: not an object");
                     }
-                    cats = 0;
-                    multis = 0;
-                    nums = 0;
+                    features.clear();
                     readFeatures(p);
                     hasFeatures = true;
                     break;
@@ -161,9 +149,7 @@ final class ScoreRequest {
         }
         LabeledSample s = samples[n];
         s.id = id;
-        s.features = new Features(Arrays.copyOf(catNames, cats), Arrays.copyOf(catValues, cats),
-                Arrays.copyOf(multiNames, multis), Arrays.copyOf(multiValues, multis), Arrays.copyOf(numNames, nums),
-                Arrays.copyOf(numValues, nums));
+        s.features = features.build();
     }
 
     private void checkTs(JsonParser p, JsonToken t) throws IOException, BadRequest {
@@ -195,12 +181,7 @@ final class ScoreRequest {
             JsonToken t = p.nextToken();
             switch (t) {
                 case VALUE_STRING:
-                    if (cats == catNames.length) {
-                        catNames = Arrays.copyOf(catNames, cats * 2);
-                        catValues = Arrays.copyOf(catValues, cats * 2);
-                    }
-                    catNames[cats] = name;
-                    catValues[cats++] = p.getText();
+                    features.addCat(name, p.getText());
                     break;
                 case VALUE_NUMBER_INT:
                 case VALUE_NUMBER_FLOAT:
@@ -208,12 +189,7 @@ final class ScoreRequest {
                     if (!Double.isFinite(d)) {
                         throw bad("non_finite", "[" + n + "].features." + name + ": not a finite number");
                     }
-                    if (nums == numNames.length) {
-                        numNames = Arrays.copyOf(numNames, nums * 2);
-                        numValues = Arrays.copyOf(numValues, nums * 2);
-                    }
-                    numNames[nums] = name;
-                    numValues[nums++] = d;
+                    features.addNum(name, d);
                     break;
                 case START_ARRAY:
                     readMulti(p, name);
@@ -228,6 +204,7 @@ final class ScoreRequest {
     private void readMulti(JsonParser p, String name) throws IOException, BadRequest {
         int k = 0;
         JsonToken t;
+        features.startMulti();
         while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
             if (t != JsonToken.VALUE_STRING) {
                 throw bad("bad_request", "[" + n + "].features." + name + ": an array element is not a string");
@@ -236,17 +213,10 @@ final class ScoreRequest {
                 throw bad("bad_request", "[" + n + "].features." + name + ": more than "
                         + EventCodec.MAX_MULTI_VALUES + " entries");
             }
-            if (k == scratch.length) {
-                scratch = Arrays.copyOf(scratch, k * 2);
-            }
-            scratch[k++] = p.getText();
+            features.addMultiValue(p.getText());
+            k++;
         }
-        if (multis == multiNames.length) {
-            multiNames = Arrays.copyOf(multiNames, multis * 2);
-            multiValues = Arrays.copyOf(multiValues, multis * 2);
-        }
-        multiNames[multis] = name;
-        multiValues[multis++] = Arrays.copyOf(scratch, k);
+        features.endMulti(name);
     }
 
     private static BadRequest bad(String kind, String reason) {

@@ -8,9 +8,10 @@ import java.util.Arrays;
  * Growable scratch arrays that collect one record's features in record order and then build an exact-size
  * {@link Features}. Reused across records so that parsing allocates only what the result keeps; name arrays
  * equal to the previous record's are shared with it (streams repeat the same field names), so callers must
- * treat {@link Features} name arrays as read-only.
+ * treat {@link Features} name arrays as read-only. Used by the event codec and by the scoring server's request
+ * parser.
  */
-final class FeatureBuffer {
+public final class FeatureBuffer {
     private String[] catNames = new String[16];
     private String[] catValues = new String[16];
     private int cats;
@@ -27,14 +28,14 @@ final class FeatureBuffer {
     private String[] lastMultiNames = Features.NO_STRINGS;
     private String[] lastNumNames = Features.NO_STRINGS;
 
-    void clear() {
+    public void clear() {
         cats = 0;
         multis = 0;
         nums = 0;
         scratchLen = 0;
     }
 
-    void addCat(String name, String value) {
+    public void addCat(String name, String value) {
         if (cats == catNames.length) {
             catNames = Arrays.copyOf(catNames, cats * 2);
             catValues = Arrays.copyOf(catValues, cats * 2);
@@ -43,7 +44,7 @@ final class FeatureBuffer {
         catValues[cats++] = value;
     }
 
-    void addNum(String name, double value) {
+    public void addNum(String name, double value) {
         if (nums == numNames.length) {
             numNames = Arrays.copyOf(numNames, nums * 2);
             numValues = Arrays.copyOf(numValues, nums * 2);
@@ -52,18 +53,18 @@ final class FeatureBuffer {
         numValues[nums++] = value;
     }
 
-    void startMulti() {
+    public void startMulti() {
         scratchLen = 0;
     }
 
-    void addMultiValue(String value) {
+    public void addMultiValue(String value) {
         if (scratchLen == scratch.length) {
             scratch = Arrays.copyOf(scratch, scratchLen * 2);
         }
         scratch[scratchLen++] = value;
     }
 
-    void endMulti(String name) {
+    public void endMulti(String name) {
         if (multis == multiNames.length) {
             multiNames = Arrays.copyOf(multiNames, multis * 2);
             multiValues = Arrays.copyOf(multiValues, multis * 2);
@@ -73,7 +74,7 @@ final class FeatureBuffer {
     }
 
     /** Builds the record's {@link Features}; name arrays are shared with the previous result when equal. */
-    Features build() {
+    public Features build() {
         lastCatNames = reuse(catNames, cats, lastCatNames);
         lastMultiNames = reuse(multiNames, multis, lastMultiNames);
         lastNumNames = reuse(numNames, nums, lastNumNames);

@@ -63,27 +63,34 @@ public final class ModelVersion {
             throws IOException {
         try {
             ModelSnapshot.write(model, scratch, info);
-            List<Path> paths = new ArrayList<>();
-            try (Stream<Path> walk = Files.walk(scratch)) {
-                walk.filter(Files::isRegularFile).forEach(paths::add);
-            }
-            paths.sort(Comparator.comparing((Path p) -> p.getFileName().toString().equals(ModelSnapshot.MANIFEST))
-                    .thenComparing(Path::toString));
-            ModelVersion v = new ModelVersion();
-            v.checkpointId = checkpointId;
-            v.step = model.step();
-            v.trainedSamples = model.trainedSamples();
-            v.infoJson = JSON.writeValueAsString(info);
-            v.files = new String[paths.size()];
-            v.contents = new byte[paths.size()][];
-            for (int i = 0; i < paths.size(); i++) {
-                v.files[i] = scratch.relativize(paths.get(i)).toString().replace('\\', '/');
-                v.contents[i] = Files.readAllBytes(paths.get(i));
-            }
-            return v;
+            return fromDirectory(scratch, checkpointId, model.step(), model.trainedSamples(),
+                    JSON.writeValueAsString(info));
         } finally {
             deleteRecursively(scratch);
         }
+    }
+
+    /** The files of a snapshot directory ({@value ModelSnapshot#MANIFEST} last) as a version. */
+    public static ModelVersion fromDirectory(Path dir, long checkpointId, long step, long trainedSamples,
+            String infoJson) throws IOException {
+        List<Path> paths = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.filter(Files::isRegularFile).forEach(paths::add);
+        }
+        paths.sort(Comparator.comparing((Path p) -> p.getFileName().toString().equals(ModelSnapshot.MANIFEST))
+                .thenComparing(Path::toString));
+        ModelVersion v = new ModelVersion();
+        v.checkpointId = checkpointId;
+        v.step = step;
+        v.trainedSamples = trainedSamples;
+        v.infoJson = infoJson;
+        v.files = new String[paths.size()];
+        v.contents = new byte[paths.size()][];
+        for (int i = 0; i < paths.size(); i++) {
+            v.files[i] = dir.relativize(paths.get(i)).toString().replace('\\', '/');
+            v.contents[i] = Files.readAllBytes(paths.get(i));
+        }
+        return v;
     }
 
     /** Writes the files into {@code dir} (created), the manifest last: a loadable snapshot directory. */
