@@ -18,6 +18,8 @@ import io.counterflow.operators.train.TrainingProgress;
 import io.counterflow.operators.train.TrainingSettings;
 
 import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -67,6 +69,20 @@ public final class CounterflowStreamJob {
             throw new IllegalArgumentException("the trainer's batch capacity (" + training.batchCapacity()
                     + ") is below " + MiniBatchSettings.BATCH_SIZE.key() + " (" + batching.batchSize()
                     + "): every batch would be split into several steps");
+        }
+    }
+
+    /**
+     * Sets the Flink options this job is built for where {@code conf} leaves them unset: {@code
+     * pipeline.object-reuse: true}. No operator of the job keeps or changes a record it is handed (sources and the
+     * join create new records, the batcher and encoder emit new batches, state holds its own copies through its
+     * serializers), so chained operators may share records instead of copying each one through its serializer:
+     * with object reuse off, every event was deep-copied twice inside the source chain. A user who sets the option
+     * keeps their value.
+     */
+    public static void applyDefaults(Configuration conf) {
+        if (!conf.contains(PipelineOptions.OBJECT_REUSE)) {
+            conf.set(PipelineOptions.OBJECT_REUSE, true);
         }
     }
 

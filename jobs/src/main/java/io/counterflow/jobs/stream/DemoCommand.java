@@ -262,6 +262,7 @@ public final class DemoCommand implements Callable<Integer> {
         conf.set(org.apache.flink.configuration.RestOptions.PORT, restPort);
         conf.set(org.apache.flink.configuration.RestOptions.BIND_ADDRESS, "127.0.0.1");
         conf.set(PipelineOptions.GENERIC_TYPES, false);
+        CounterflowStreamJob.applyDefaults(conf);
         conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");

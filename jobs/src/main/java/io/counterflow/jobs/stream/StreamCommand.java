@@ -157,11 +157,13 @@ public final class StreamCommand implements Callable<Integer> {
     }
 
     /**
-     * Turns checkpointing on when the configuration leaves it off, and (in-process) gives checkpoints a directory;
+     * Applies the job's Flink defaults ({@link CounterflowStreamJob#applyDefaults}), turns checkpointing on when the
+     * configuration leaves it off, and (in-process) gives checkpoints a directory;
      * returns what it did, one line each.
      */
     static java.util.List<String> withSafeDefaults(Configuration conf, boolean local) throws java.io.IOException {
         java.util.List<String> notes = new java.util.ArrayList<>();
+        CounterflowStreamJob.applyDefaults(conf);
         if (!conf.contains(CheckpointingOptions.CHECKPOINTING_INTERVAL)) {
             conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(DEFAULT_CHECKPOINT_SECONDS));
             notes.add("checkpointing every " + DEFAULT_CHECKPOINT_SECONDS + " s ("

@@ -108,6 +108,12 @@ class StreamConfigurationTest {
         Configuration local = new Configuration();
         StreamCommand.withSafeDefaults(local, true);
         assertThat(local.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY)).startsWith("file:");
+
+        // Object reuse is the job's default; a user's explicit value stays.
+        assertThat(none.get(org.apache.flink.configuration.PipelineOptions.OBJECT_REUSE)).isTrue();
+        Configuration off = clusterConfig("pipeline:\n  object-reuse: false\n");
+        StreamCommand.withSafeDefaults(off, false);
+        assertThat(off.get(org.apache.flink.configuration.PipelineOptions.OBJECT_REUSE)).isFalse();
     }
 
     @Test

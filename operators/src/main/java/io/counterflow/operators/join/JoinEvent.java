@@ -3,6 +3,7 @@ package io.counterflow.operators.join;
 import io.counterflow.model.data.Click;
 import io.counterflow.model.data.Conversion;
 import io.counterflow.model.data.Impression;
+import io.counterflow.operators.wire.JoinEventSerializer;
 
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -30,7 +31,10 @@ public final class JoinEvent {
         CONVERSION
     }
 
-    /** Explicit type information; a {@code PojoTypeInfo}, never a generic type. */
+    /**
+     * Type information for state (the join's buffered early events): a {@code PojoTypeInfo}, never a generic
+     * type. The stream between the sources and the join uses {@link JoinEventSerializer#TYPE_INFO}.
+     */
     public static final TypeInformation<JoinEvent> TYPE_INFO = Types.POJO(JoinEvent.class);
 
     public Kind kind;
@@ -121,15 +125,16 @@ public final class JoinEvent {
 
     /**
      * The join's input: the three event streams mapped to {@code JoinEvent} (uids {@code join-events-<kind>})
-     * and unioned. Timestamps and watermarks pass through unchanged.
+     * and unioned, typed with the wire serializer {@link JoinEventSerializer}. Timestamps and watermarks pass through
+     * unchanged.
      */
     public static DataStream<JoinEvent> union(DataStream<Impression> impressions, DataStream<Click> clicks,
             DataStream<Conversion> conversions) {
-        DataStream<JoinEvent> i = impressions.map(new FromImpression(), TYPE_INFO).uid("join-events-impressions")
+        DataStream<JoinEvent> i = impressions.map(new FromImpression(), JoinEventSerializer.TYPE_INFO).uid("join-events-impressions")
                 .name("join-events-impressions");
-        DataStream<JoinEvent> c = clicks.map(new FromClick(), TYPE_INFO).uid("join-events-clicks")
+        DataStream<JoinEvent> c = clicks.map(new FromClick(), JoinEventSerializer.TYPE_INFO).uid("join-events-clicks")
                 .name("join-events-clicks");
-        DataStream<JoinEvent> v = conversions.map(new FromConversion(), TYPE_INFO).uid("join-events-conversions")
+        DataStream<JoinEvent> v = conversions.map(new FromConversion(), JoinEventSerializer.TYPE_INFO).uid("join-events-conversions")
                 .name("join-events-conversions");
         return i.union(c, v);
     }

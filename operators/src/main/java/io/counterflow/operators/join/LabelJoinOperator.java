@@ -4,6 +4,7 @@ import io.counterflow.model.data.BadInputReason;
 import io.counterflow.model.data.DeadLetter;
 import io.counterflow.model.data.Emission;
 import io.counterflow.model.data.LabeledSample;
+import io.counterflow.operators.wire.LabeledSampleSerializer;
 
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -102,8 +103,8 @@ public final class LabelJoinOperator extends AbstractStreamOperator<LabeledSampl
     /** {@code DeadLetter.source} of the join's rejects, and the operator's default uid and name. */
     public static final String SOURCE = "label-join";
 
-    /** Output type information. */
-    public static final TypeInformation<LabeledSample> SAMPLE_TYPE = Types.POJO(LabeledSample.class);
+    /** Output type information: the wire serializer of labeled samples (no state holds this type). */
+    public static final TypeInformation<LabeledSample> SAMPLE_TYPE = LabeledSampleSerializer.TYPE_INFO;
 
     /** Timer namespace of the per-key lifecycle timer (policy deadline, then tombstone expiry). */
     private static final String LIFECYCLE = "lifecycle";

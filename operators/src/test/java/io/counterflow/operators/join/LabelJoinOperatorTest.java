@@ -12,6 +12,7 @@ import io.counterflow.model.data.Click;
 import io.counterflow.model.data.Conversion;
 import io.counterflow.model.data.DeadLetter;
 import io.counterflow.model.data.LabeledSample;
+import io.counterflow.operators.wire.LabeledSampleSerializer;
 
 import org.apache.flink.api.common.ExecutionConfig;
 import org.apache.flink.api.java.typeutils.PojoTypeInfo;
@@ -298,12 +299,13 @@ class LabelJoinOperatorTest {
     }
 
     @Test
-    void recordTypesArePojosSoKryoIsNeverUsed() {
+    void stateTypesArePojosAndStreamTypesWireSerializersSoKryoIsNeverUsed() {
         ExecutionConfig config = new ExecutionConfig();
         config.disableGenericTypes();
         assertThat(JoinEvent.TYPE_INFO).isInstanceOf(PojoTypeInfo.class);
         assertThat(LabelState.TYPE_INFO).isInstanceOf(PojoTypeInfo.class);
-        assertThat(LabelJoinOperator.SAMPLE_TYPE).isInstanceOf(PojoTypeInfo.class);
+        assertThat(LabelJoinOperator.SAMPLE_TYPE.createSerializer(config.getSerializerConfig()))
+                .isInstanceOf(LabeledSampleSerializer.class);
         // creating the serializers walks every nested type; a generic one would throw here
         JoinEvent.TYPE_INFO.createSerializer(config);
         LabelState.TYPE_INFO.createSerializer(config);
