@@ -125,8 +125,9 @@ public final class DemoCommand implements Callable<Integer> {
                     + LabelJoinSettings.DEFAULT_LABELING_ELAPSED + ").")
     Duration labelingElapsed;
 
-    @Option(names = "--task-times", description = "Sample per-operator busy/back-pressured/idle time from the local"
-            + " cluster's REST API and print where the time went.")
+    @Option(names = "--task-times", description = "Sample per-operator busy/back-pressured/idle time and the"
+            + " trainer's trained-samples counter from the local cluster's REST API every second; print where the"
+            + " time went and the steady training rate.")
     boolean taskTimes;
 
     @Mixin ModelOptions model;
@@ -199,6 +200,9 @@ public final class DemoCommand implements Callable<Integer> {
             try (CloseableIterator<TrainingProgress> it = p.progress.collectAsync()) {
                 JobClient client = env.executeAsync("counterflow-demo");
                 TaskTimeSampler sampler = new TaskTimeSampler(restPort, client.getJobID().toHexString());
+                if (taskTimes) {
+                    sampler.start();
+                }
                 long lastPrint = 0;
                 while (it.hasNext()) {
                     last = it.next();
@@ -206,12 +210,10 @@ public final class DemoCommand implements Callable<Integer> {
                     if (now - lastPrint > 2_000_000_000L) {
                         lastPrint = now;
                         System.out.println(progressLine(last, impressions, (now - start) / 1e9));
-                        if (taskTimes) {
-                            sampler.sample();
-                        }
                     }
                 }
                 if (taskTimes) {
+                    sampler.stop();
                     System.out.print(sampler.summary());
                 }
                 JobExecutionResult result = client.getJobExecutionResult().get();

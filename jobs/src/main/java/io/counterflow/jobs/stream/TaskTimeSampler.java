@@ -8,14 +8,21 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Where the time goes: samples each job vertex's busy, back-pressured and idle time (ms per second, averaged over
- * its subtasks) from a Flink REST endpoint while a job runs, and summarises the means. Best effort: a sample that
- * fails (job not yet running, endpoint busy) is skipped.
+ * its subtasks) from a Flink REST endpoint while a job runs, and summarises the means; and the trainer's
+ * {@code trainedSamples} counter, from which it computes the steady training rate. Samples once a second on its
+ * own thread ({@link #start}), so the rate does not depend on when results reach the client (the collect sink
+ * delivers them at checkpoints). Best effort: a sample that fails (job not yet running, endpoint busy) is skipped.
  */
 final class TaskTimeSampler {
     private static final String METRICS = "busyTimeMsPerSecond,backPressuredTimeMsPerSecond,idleTimeMsPerSecond";
@@ -25,13 +32,35 @@ final class TaskTimeSampler {
     private final String jobId;
     /** vertex name → [samples, busy sum, back-pressured sum, idle sum, parallelism]. */
     private final Map<String, double[]> sums = new LinkedHashMap<>();
+    /** (seconds since start, samples trained) of the trainer, one per successful sample. */
+    private final List<double[]> trained = new ArrayList<>();
+    private final long startNanos = System.nanoTime();
+    private String trainedMetric;
+    private ScheduledExecutorService timer;
 
     TaskTimeSampler(int restPort, String jobId) {
         this.base = "http://127.0.0.1:" + restPort;
         this.jobId = jobId;
     }
 
-    void sample() {
+    /** Samples every second on a daemon thread until {@link #stop}. */
+    void start() {
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "task-time-sampler");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleAtFixedRate(this::sample, 1, 1, TimeUnit.SECONDS);
+    }
+
+    void stop() throws InterruptedException {
+        if (timer != null) {
+            timer.shutdown();
+            timer.awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    synchronized void sample() {
         try {
             JsonNode job = get("/jobs/" + jobId);
             for (JsonNode v : job.get("vertices")) {
@@ -52,6 +81,9 @@ final class TaskTimeSampler {
                     found++;
                     now[id.startsWith("busy") ? 0 : id.startsWith("back") ? 1 : 2] = avg;
                 }
+                if (v.get("name").asText().startsWith(io.counterflow.operators.train.TrainingOperator.NAME)) {
+                    sampleTrained(v.get("id").asText());
+                }
                 if (found == 3) {
                     s[0]++;
                     s[1] += now[0];
@@ -65,6 +97,59 @@ final class TaskTimeSampler {
         }
     }
 
+    private void sampleTrained(String vertex) throws Exception {
+        String path = "/jobs/" + jobId + "/vertices/" + vertex + "/subtasks/metrics";
+        if (trainedMetric == null) {
+            for (JsonNode x : get(path)) {
+                if (x.get("id").asText().endsWith("." + "trainedSamples")) {
+                    trainedMetric = x.get("id").asText();
+                }
+            }
+            if (trainedMetric == null) {
+                return;
+            }
+        }
+        for (JsonNode x : get(path + "?get=" + trainedMetric + "&agg=sum")) {
+            double n = x.get("sum").asDouble();
+            if (!Double.isNaN(n)) {
+                trained.add(new double[] {(System.nanoTime() - startNanos) / 1e9, n});
+            }
+        }
+    }
+
+    /**
+     * The steady training rate: the least-squares slope of samples trained over time through the samples taken
+     * between 20% and 90% of the final count (no start-up, no tail); NaN with fewer than 3 such samples.
+     */
+    synchronized double[] steadyRate() {
+        if (trained.isEmpty()) {
+            return new double[] {Double.NaN, 0, 0, 0};
+        }
+        double total = trained.get(trained.size() - 1)[1];
+        List<double[]> w = new ArrayList<>();
+        for (double[] p : trained) {
+            if (p[1] >= 0.2 * total && p[1] <= 0.9 * total) {
+                w.add(p);
+            }
+        }
+        if (w.size() < 3) {
+            return new double[] {Double.NaN, 0, 0, total};
+        }
+        double mt = 0;
+        double mn = 0;
+        for (double[] p : w) {
+            mt += p[0] / w.size();
+            mn += p[1] / w.size();
+        }
+        double num = 0;
+        double den = 0;
+        for (double[] p : w) {
+            num += (p[0] - mt) * (p[1] - mn);
+            den += (p[0] - mt) * (p[0] - mt);
+        }
+        return new double[] {num / den, w.get(0)[0], w.get(w.size() - 1)[0], total};
+    }
+
     private JsonNode get(String path) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path))
                 .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
@@ -72,8 +157,15 @@ final class TaskTimeSampler {
     }
 
     /** One line per vertex: mean busy / back-pressured / idle ms per second over the samples taken. */
-    String summary() {
-        StringBuilder b = new StringBuilder("Task time while running (mean over samples; ms per second per subtask):\n");
+    synchronized String summary() {
+        StringBuilder b = new StringBuilder();
+        double[] steady = steadyRate();
+        if (!Double.isNaN(steady[0])) {
+            b.append(String.format(Locale.ROOT, "Trainer steady rate: %.0f samples/s (slope of %s, sampled every"
+                    + " second, from %.1f s to %.1f s: 20%%..90%% of the %,.0f samples trained)%n", steady[0],
+                    trainedMetric, steady[1], steady[2], steady[3]));
+        }
+        b.append("Task time while running (mean over samples; ms per second per subtask):\n");
         for (Map.Entry<String, double[]> e : sums.entrySet()) {
             double[] s = e.getValue();
             if (s[0] == 0) {

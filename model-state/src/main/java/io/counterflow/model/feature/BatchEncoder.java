@@ -24,8 +24,10 @@ public final class BatchEncoder {
     private final int[] slotOf;
     private final int[] stamp;
     private int generation;
-    private final boolean[] catSeen;
-    private final boolean[] numSeen;
+    /** Field fi was seen in the current sample when catSeen[fi] (numSeen[fi]) == sampleMark: nothing to clear. */
+    private final int[] catSeen;
+    private final int[] numSeen;
+    private int sampleMark;
 
     public BatchEncoder(FeatureSpace space) {
         this.space = space;
@@ -50,8 +52,8 @@ public final class BatchEncoder {
         }
         slotOf = new int[space.tableRows()];
         stamp = new int[space.tableRows()];
-        catSeen = new boolean[nc];
-        numSeen = new boolean[space.numFields.length];
+        catSeen = new int[nc];
+        numSeen = new int[space.numFields.length];
     }
 
     public FeatureSpace space() {
@@ -133,16 +135,21 @@ public final class BatchEncoder {
             } else {
                 allTruth = false;
             }
-            java.util.Arrays.fill(catSeen, false);
+            if (++sampleMark == 0) {
+                java.util.Arrays.fill(catSeen, 0);
+                java.util.Arrays.fill(numSeen, 0);
+                sampleMark = 1;
+            }
+            int mark = sampleMark;
             for (int k = 0; k < f.catNames.length; k++) {
                 int fi = catField(f.catNames[k], k);
-                if (fi >= 0 && !catSeen[fi]) {
-                    catSeen[fi] = true;
+                if (fi >= 0 && catSeen[fi] != mark) {
+                    catSeen[fi] = mark;
                     out.catSlots[i * nc + fi] = slot(out, row(FeatureHash.hash(catState[fi], f.catValues[k]), fi));
                 }
             }
             for (int fi = 0; fi < nc; fi++) {
-                if (!catSeen[fi]) {
+                if (catSeen[fi] != mark) {
                     out.catSlots[i * nc + fi] = slot(out, catMissingRow[fi]);
                 }
             }
@@ -159,16 +166,15 @@ public final class BatchEncoder {
                     }
                 }
             }
-            java.util.Arrays.fill(numSeen, false);
             for (int k = 0; k < f.numNames.length; k++) {
                 int fi = numField(f.numNames[k], k);
                 if (fi >= 0) {
-                    numSeen[fi] = true;
+                    numSeen[fi] = mark;
                     out.numeric[i * nn + fi] = space.standardise(fi, f.numValues[k]);
                 }
             }
             for (int fi = 0; fi < nn; fi++) {
-                if (!numSeen[fi]) {
+                if (numSeen[fi] != mark) {
                     out.numeric[i * nn + fi] = 0f;
                 }
             }

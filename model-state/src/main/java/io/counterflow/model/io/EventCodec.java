@@ -19,6 +19,7 @@ import io.counterflow.model.data.Truth;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -72,8 +73,10 @@ public final class EventCodec {
     static final int DETAIL_CHARS = 64;
 
     /** Thread-safe; parsers and generators created from it are not. */
-    static final JsonFactory FACTORY =
-            JsonFactory.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+    static final JsonFactory FACTORY = JsonFactory.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            // Jackson's FastDoubleParser: the same correctly rounded doubles as Double.parseDouble, without its
+            // big-integer slow path for long decimals (a sixth of the sources' parsing time).
+            .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).build();
 
     private static final int IMPRESSION = 0;
     private static final int CLICK = 1;

@@ -25,6 +25,8 @@ public final class SampleBatch {
     public int count;
     /** The encoded form, or {@code null} for a batch of samples. */
     public EncodedSamples encoded;
+    /** Whether {@link #encoded} was read from the network by this thread's serializer, so it may be recycled. */
+    transient boolean recyclable;
 
     /** An empty batch, for serializers. */
     public SampleBatch() {}
@@ -39,6 +41,34 @@ public final class SampleBatch {
     }
 
     /** A batch in encoded form. */
+    /**
+     * Encoded batches released on this thread, for the next batch read on it ({@link SampleBatchSerializer}): the
+     * trainer reads a batch from the network and trains on it on one thread, so one released batch is enough.
+     */
+    private static final ThreadLocal<EncodedSamples[]> RELEASED = ThreadLocal.withInitial(() -> new EncodedSamples[1]);
+
+    /**
+     * The consumer of this batch is done with it: no reference to its encoded arrays is kept, so the next batch
+     * read from the network on this thread may reuse them instead of allocating new ones. Call only from the
+     * thread that read the batch (a task's thread), and do not touch the batch afterwards. Batches that were not
+     * read by {@link SampleBatchSerializer} on this thread (built in process, or copied) are left as they are.
+     */
+    public void release() {
+        if (recyclable && encoded != null) {
+            recyclable = false;
+            RELEASED.get()[0] = encoded;
+            encoded = null;
+        }
+    }
+
+    /** The encoded batch released last on this thread, or null; it is the caller's afterwards. */
+    static EncodedSamples takeReleased() {
+        EncodedSamples[] slot = RELEASED.get();
+        EncodedSamples e = slot[0];
+        slot[0] = null;
+        return e;
+    }
+
     public static SampleBatch encoded(EncodedSamples encoded) {
         SampleBatch b = new SampleBatch();
         b.encoded = Objects.requireNonNull(encoded, "encoded");

@@ -97,7 +97,9 @@ public final class SampleBatchSerializer extends TypeSerializer<SampleBatch> {
             return new SampleBatch(s);
         }
         if (form == ENCODED) {
-            return SampleBatch.encoded(readEncoded(in));
+            SampleBatch b = SampleBatch.encoded(readEncoded(in, SampleBatch.takeReleased()));
+            b.recyclable = true;
+            return b;
         }
         throw new IOException("SampleBatch form " + form + " is not known to this build (it reads " + SAMPLES
                 + " samples and " + ENCODED + " encoded)");
@@ -148,29 +150,46 @@ public final class SampleBatchSerializer extends TypeSerializer<SampleBatch> {
     }
 
     static EncodedSamples readEncoded(DataInputView in) throws IOException {
-        EncodedSamples e = new EncodedSamples();
+        return readEncoded(in, null);
+    }
+
+    /**
+     * Reads an encoded batch, into {@code reuse}'s arrays where they are large enough (a batch its consumer
+     * released: {@link SampleBatch#release}); every field is overwritten, so the result is the same as a fresh read.
+     */
+    static EncodedSamples readEncoded(DataInputView in, EncodedSamples reuse) throws IOException {
+        EncodedSamples e = reuse != null ? reuse : new EncodedSamples();
         int n = nonNegative(in.readInt(), "rows");
         e.n = n;
         if (in.readBoolean()) {
-            e.catFields = readStrings(in);
-            e.multiFields = readStrings(in);
-            e.numFields = readStrings(in);
+            e.catFields = readStrings(in, e.catFields);
+            e.multiFields = readStrings(in, e.multiFields);
+            e.numFields = readStrings(in, e.numFields);
             e.dim = in.readInt();
             e.buckets = in.readInt();
             e.tablePerField = in.readBoolean();
             e.hashSeed = in.readLong();
-            e.numericState = new double[nonNegative(in.readInt(), "numeric statistics")];
-            for (int i = 0; i < e.numericState.length; i++) {
+            int k = nonNegative(in.readInt(), "numeric statistics");
+            e.numericState = e.numericState != null && e.numericState.length == k ? e.numericState : new double[k];
+            for (int i = 0; i < k; i++) {
                 e.numericState[i] = in.readDouble();
             }
+        } else {
+            e.catFields = e.multiFields = e.numFields = null;
+            e.dim = e.buckets = 0;
+            e.tablePerField = false;
+            e.hashSeed = 0;
+            e.numericState = null;
         }
         e.nonFinite = in.readBoolean();
-        e.idHash = new long[n];
-        e.emission = new byte[n];
-        e.click = new byte[n];
-        e.conversion = new byte[n];
-        e.clickTs = new long[n];
-        e.conversionTs = new long[n];
+        if (e.idHash == null || e.idHash.length < n) {
+            e.idHash = new long[n];
+            e.emission = new byte[n];
+            e.click = new byte[n];
+            e.conversion = new byte[n];
+            e.clickTs = new long[n];
+            e.conversionTs = new long[n];
+        }
         for (int i = 0; i < n; i++) {
             e.idHash[i] = in.readLong();
             e.emission[i] = in.readByte();
@@ -179,9 +198,13 @@ public final class SampleBatchSerializer extends TypeSerializer<SampleBatch> {
             e.clickTs[i] = in.readLong();
             e.conversionTs[i] = in.readLong();
         }
-        e.steps = new EncodedBatch[nonNegative(in.readInt(), "steps")];
-        for (int k = 0; k < e.steps.length; k++) {
-            e.steps[k] = readStep(in);
+        int steps = nonNegative(in.readInt(), "steps");
+        EncodedBatch[] old = e.steps;
+        if (old == null || old.length != steps) {
+            e.steps = new EncodedBatch[steps];
+        }
+        for (int k = 0; k < steps; k++) {
+            e.steps[k] = readStep(in, old != null && k < old.length ? old[k] : null);
         }
         return e;
     }
@@ -207,7 +230,8 @@ public final class SampleBatchSerializer extends TypeSerializer<SampleBatch> {
         writeInts(b.uniqueRows, b.uniqueCount, out);
     }
 
-    private static EncodedBatch readStep(DataInputView in) throws IOException {
+    /** Reads a step into {@code reuse} when it has the capacity and layout, else into a new batch. */
+    private static EncodedBatch readStep(DataInputView in, EncodedBatch reuse) throws IOException {
         int n = in.readInt();
         if (n <= 0) {
             throw new IOException("encoded step of " + n + " rows");
@@ -215,13 +239,22 @@ public final class SampleBatchSerializer extends TypeSerializer<SampleBatch> {
         int cat = nonNegative(in.readInt(), "fields");
         int multi = nonNegative(in.readInt(), "fields");
         int num = nonNegative(in.readInt(), "fields");
-        // Exact sizes: the multi-valued slots and the unique rows are read into arrays of their counts.
-        EncodedBatch b = new EncodedBatch(n, cat, multi, num, 1, 1);
+        EncodedBatch b;
+        if (reuse != null && reuse.capacity >= n && reuse.catFields == cat && reuse.multiFields == multi
+                && reuse.numFields == num) {
+            b = reuse;
+            java.util.Arrays.fill(b.labelWeight, 0, n, 1f); // not on the wire: 1 as in a new batch
+        } else {
+            // Exact sizes: the multi-valued slots and the unique rows grow to their counts below.
+            b = new EncodedBatch(n, cat, multi, num, 1, 1);
+        }
         b.n = n;
         readInts(in, b.catSlots, n * cat);
         readInts(in, b.mvStart, n * multi + 1);
         int mv = nonNegative(b.mvStart[n * multi], "multi-valued slots");
-        b.mvSlots = new int[mv];
+        if (b.mvSlots.length < mv) {
+            b.mvSlots = new int[mv];
+        }
         readInts(in, b.mvSlots, mv);
         readFloats(in, b.numeric, n * b.numFields);
         readFloats(in, b.click, n);
@@ -232,7 +265,9 @@ public final class SampleBatchSerializer extends TypeSerializer<SampleBatch> {
         b.hasTruth = in.readBoolean();
         b.provisionalLabels = in.readBoolean();
         b.uniqueCount = nonNegative(in.readInt(), "unique rows");
-        b.uniqueRows = new int[Math.max(1, b.uniqueCount)];
+        if (b.uniqueRows.length < b.uniqueCount) {
+            b.uniqueRows = new int[b.uniqueCount];
+        }
         readInts(in, b.uniqueRows, b.uniqueCount);
         return b;
     }
@@ -251,12 +286,25 @@ public final class SampleBatchSerializer extends TypeSerializer<SampleBatch> {
         }
     }
 
-    private static String[] readStrings(DataInputView in) throws IOException {
-        String[] s = new String[nonNegative(in.readInt(), "field names")];
-        for (int i = 0; i < s.length; i++) {
-            s[i] = in.readUTF();
+    /** Reads field names; returns {@code known} when they are the same names (every batch repeats the schema). */
+    private static String[] readStrings(DataInputView in, String[] known) throws IOException {
+        int n = nonNegative(in.readInt(), "field names");
+        if (n == 0) {
+            return known != null && known.length == 0 ? known : new String[0];
         }
-        return s;
+        String[] s = null;
+        for (int i = 0; i < n; i++) {
+            String name = in.readUTF();
+            if (s == null && (known == null || known.length != n || !known[i].equals(name))) {
+                s = new String[n];
+                System.arraycopy(known == null ? new String[0] : known, 0, s, 0,
+                        known == null ? 0 : Math.min(i, known.length));
+            }
+            if (s != null) {
+                s[i] = name;
+            }
+        }
+        return s != null ? s : known;
     }
 
     private static void writeInts(int[] a, int len, DataOutputView out) throws IOException {

@@ -327,6 +327,9 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
         p.runningAucCtr = running.aucCtr;
         p.runningAucCvr = running.aucCvr;
         output.collect(new StreamRecord<>(p, record.getTimestamp()));
+        // Nothing keeps the batch's arrays (metrics, audit and correction copy what they need): the next batch
+        // read from the network reuses them, so the trainer's thread allocates nothing per batch.
+        batch.release();
         maybeLogProgress();
     }
 

@@ -63,18 +63,62 @@ class SampleBatchSerializerTest {
         SampleBatch read = roundTrip(serializer(), SampleBatch.encoded(e));
         assertThat(read.samples).isNull();
         assertThat(read.count).isEqualTo(21);
-        EncodedSamples r = read.encoded;
-        assertThat(r.n).isEqualTo(21);
-        assertThat(r.sameSchema(space)).isTrue();
-        assertThat(r.numericState).containsExactly(space.numericState());
-        assertThat(r.idHash).containsExactly(e.idHash);
-        assertThat(r.emission).containsExactly(e.emission);
-        assertThat(r.click).containsExactly(e.click);
-        assertThat(r.conversion).containsExactly(e.conversion);
-        assertThat(r.clickTs).containsExactly(e.clickTs);
-        assertThat(r.conversionTs).containsExactly(e.conversionTs);
-        assertThat(r.steps).hasSize(3);
-        for (int k = 0; k < 3; k++) {
+        assertThat(read.encoded.n).isEqualTo(21);
+        assertThat(read.encoded.sameSchema(space)).isTrue();
+        assertThat(read.encoded.steps).hasSize(3);
+        assertEncodedEquals(read.encoded, e);
+    }
+
+    @Test
+    void aReleasedBatchIsReadIntoAgainAndAnInProcessOneIsLeftAlone() throws IOException {
+        LabeledSample[] samples = TinyData.samples(64, 6);
+        FeatureSpace space = FeatureSpace.infer(Arrays.stream(samples).map(s -> s.features).toList(), 4, 64, false,
+                7L);
+        BatchEncoder encoder = new BatchEncoder(space);
+        EncodedSamples a = EncodedSamples.encode(encoder, Arrays.copyOfRange(samples, 0, 21), 21, 8);
+        EncodedSamples b = EncodedSamples.encode(encoder, Arrays.copyOfRange(samples, 21, 34), 13, 8);
+        EncodedSamples c = EncodedSamples.encode(encoder, Arrays.copyOfRange(samples, 34, 64), 30, 8);
+        TypeSerializer<SampleBatch> s = serializer();
+        SampleBatch.takeReleased(); // nothing left over from other tests on this thread
+
+        SampleBatch readA = roundTrip(s, SampleBatch.encoded(a));
+        EncodedSamples arraysOfA = readA.encoded;
+        long[] idHashOfA = arraysOfA.idHash;
+        arraysOfA.steps[0].labelWeight[0] = 0.5f; // the trainer's correction writes label weights
+        readA.release();
+        assertThat(readA.encoded).isNull();
+
+        SampleBatch readB = roundTrip(s, SampleBatch.encoded(b));
+        assertThat(readB.encoded).isSameAs(arraysOfA); // the released arrays, read into
+        assertThat(readB.encoded.idHash).isSameAs(idHashOfA);
+        assertThat(readB.encoded.steps[0].labelWeight[0]).isEqualTo(1f); // not on the wire: reset
+        assertEncodedEquals(readB.encoded, b);
+        readB.release();
+
+        SampleBatch readC = roundTrip(s, SampleBatch.encoded(c)); // more rows and steps: arrays grow
+        assertEncodedEquals(readC.encoded, c);
+
+        SampleBatch inProcess = SampleBatch.encoded(a);
+        inProcess.release(); // not read by the serializer: kept as it is, never reused
+        assertThat(inProcess.encoded).isSameAs(a);
+        long[] idHashOfInProcess = a.idHash.clone();
+        assertThat(roundTrip(s, SampleBatch.encoded(b)).encoded).isNotSameAs(a);
+        assertThat(a.idHash).containsExactly(idHashOfInProcess);
+    }
+
+    /** Every array the trainer reads, over its used prefix. */
+    private static void assertEncodedEquals(EncodedSamples r, EncodedSamples e) {
+        int rows = e.n;
+        assertThat(r.n).isEqualTo(rows);
+        assertThat(r.numericState).containsExactly(e.numericState);
+        assertThat(Arrays.copyOf(r.idHash, rows)).containsExactly(e.idHash);
+        assertThat(Arrays.copyOf(r.emission, rows)).containsExactly(e.emission);
+        assertThat(Arrays.copyOf(r.click, rows)).containsExactly(e.click);
+        assertThat(Arrays.copyOf(r.conversion, rows)).containsExactly(e.conversion);
+        assertThat(Arrays.copyOf(r.clickTs, rows)).containsExactly(e.clickTs);
+        assertThat(Arrays.copyOf(r.conversionTs, rows)).containsExactly(e.conversionTs);
+        assertThat(r.steps).hasSameSizeAs(e.steps);
+        for (int k = 0; k < e.steps.length; k++) {
             EncodedBatch a = e.steps[k];
             EncodedBatch b = r.steps[k];
             int n = a.n;
