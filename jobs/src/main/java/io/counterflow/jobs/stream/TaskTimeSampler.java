@@ -30,8 +30,8 @@ final class TaskTimeSampler {
     private final ObjectMapper json = new ObjectMapper();
     private final String base;
     private final String jobId;
-    /** vertex name → [samples, busy sum, back-pressured sum, idle sum, parallelism]. */
-    private final Map<String, double[]> sums = new LinkedHashMap<>();
+    /** vertex name → samples of [seconds since start, busy, back-pressured, idle, parallelism]. */
+    private final Map<String, List<double[]>> series = new LinkedHashMap<>();
     /** (seconds since start, samples trained) of the trainer, one per successful sample. */
     private final List<double[]> trained = new ArrayList<>();
     private final long startNanos = System.nanoTime();
@@ -69,7 +69,7 @@ final class TaskTimeSampler {
                 }
                 JsonNode m = get("/jobs/" + jobId + "/vertices/" + v.get("id").asText() + "/subtasks/metrics?get="
                         + METRICS + "&agg=avg");
-                double[] s = sums.computeIfAbsent(v.get("name").asText(), k -> new double[5]);
+                List<double[]> s = series.computeIfAbsent(v.get("name").asText(), k -> new ArrayList<>());
                 double[] now = new double[3];
                 int found = 0;
                 for (JsonNode x : m) {
@@ -85,11 +85,8 @@ final class TaskTimeSampler {
                     sampleTrained(v.get("id").asText());
                 }
                 if (found == 3) {
-                    s[0]++;
-                    s[1] += now[0];
-                    s[2] += now[1];
-                    s[3] += now[2];
-                    s[4] = v.get("parallelism").asInt();
+                    s.add(new double[] {(System.nanoTime() - startNanos) / 1e9, now[0], now[1], now[2],
+                            v.get("parallelism").asInt()});
                 }
             }
         } catch (Exception e) {
@@ -165,15 +162,27 @@ final class TaskTimeSampler {
                     + " second, from %.1f s to %.1f s: 20%%..90%% of the %,.0f samples trained)%n", steady[0],
                     trainedMetric, steady[1], steady[2], steady[3]));
         }
-        b.append("Task time while running (mean over samples; ms per second per subtask):\n");
-        for (Map.Entry<String, double[]> e : sums.entrySet()) {
-            double[] s = e.getValue();
-            if (s[0] == 0) {
+        boolean window = !Double.isNaN(steady[0]);
+        b.append(window ? String.format(Locale.ROOT, "Task time from %.1f s to %.1f s (the steady window; mean over"
+                + " samples; ms per second per subtask):%n", steady[1], steady[2])
+                : "Task time while running (mean over samples; ms per second per subtask):\n");
+        for (Map.Entry<String, List<double[]>> e : series.entrySet()) {
+            double[] m = new double[5];
+            for (double[] x : e.getValue()) {
+                if (!window || x[0] >= steady[1] && x[0] <= steady[2]) {
+                    m[0]++;
+                    m[1] += x[1];
+                    m[2] += x[2];
+                    m[3] += x[3];
+                    m[4] = x[4];
+                }
+            }
+            if (m[0] == 0) {
                 continue;
             }
             String name = e.getKey().length() > 70 ? e.getKey().substring(0, 67) + "..." : e.getKey();
             b.append(String.format(Locale.ROOT, "  %-70s x%d  busy %4.0f  backpressured %4.0f  idle %4.0f  (%d samples)%n",
-                    name, (int) s[4], s[1] / s[0], s[2] / s[0], s[3] / s[0], (int) s[0]));
+                    name, (int) m[4], m[1] / m[0], m[2] / m[0], m[3] / m[0], (int) m[0]));
         }
         return b.toString();
     }

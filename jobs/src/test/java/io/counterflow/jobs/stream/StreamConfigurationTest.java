@@ -109,11 +109,15 @@ class StreamConfigurationTest {
         StreamCommand.withSafeDefaults(local, true);
         assertThat(local.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY)).startsWith("file:");
 
-        // Object reuse is the job's default; a user's explicit value stays.
+        // Object reuse and a 50 ms watermark interval are the job's defaults; a user's explicit values stay.
         assertThat(none.get(org.apache.flink.configuration.PipelineOptions.OBJECT_REUSE)).isTrue();
-        Configuration off = clusterConfig("pipeline:\n  object-reuse: false\n");
+        assertThat(none.get(org.apache.flink.configuration.PipelineOptions.AUTO_WATERMARK_INTERVAL))
+                .isEqualTo(Duration.ofMillis(50));
+        Configuration off = clusterConfig("pipeline:\n  object-reuse: false\n  auto-watermark-interval: 1s\n");
         StreamCommand.withSafeDefaults(off, false);
         assertThat(off.get(org.apache.flink.configuration.PipelineOptions.OBJECT_REUSE)).isFalse();
+        assertThat(off.get(org.apache.flink.configuration.PipelineOptions.AUTO_WATERMARK_INTERVAL))
+                .isEqualTo(Duration.ofSeconds(1));
     }
 
     @Test
