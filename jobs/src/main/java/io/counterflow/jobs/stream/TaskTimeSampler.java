@@ -34,6 +34,10 @@ final class TaskTimeSampler {
     private final Map<String, List<double[]>> series = new LinkedHashMap<>();
     /** (seconds since start, samples trained) of the trainer, one per successful sample. */
     private final List<double[]> trained = new ArrayList<>();
+    /** CPU seconds by thread group (and "JVM: GC, JIT, other native threads") at each sample, with its time. */
+    private final List<Map<String, Double>> cpu = new ArrayList<>();
+    private final List<Double> cpuAt = new ArrayList<>();
+    private final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
     private final long startNanos = System.nanoTime();
     private String trainedMetric;
     private ScheduledExecutorService timer;
@@ -61,6 +65,7 @@ final class TaskTimeSampler {
     }
 
     synchronized void sample() {
+        sampleCpu();
         try {
             JsonNode job = get("/jobs/" + jobId);
             for (JsonNode v : job.get("vertices")) {
@@ -92,6 +97,65 @@ final class TaskTimeSampler {
         } catch (Exception e) {
             // best effort
         }
+    }
+
+    /**
+     * CPU time of this JVM's threads, grouped by task (subtask and attempt suffixes dropped), plus the process's
+     * CPU time not on Java threads (garbage collection, the JIT compilers).
+     */
+    private void sampleCpu() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (!(os instanceof com.sun.management.OperatingSystemMXBean) || !threads.isThreadCpuTimeSupported()) {
+            return;
+        }
+        Map<String, Double> by = new LinkedHashMap<>();
+        double javaThreads = 0;
+        for (java.lang.management.ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (t == null) {
+                continue;
+            }
+            long ns = threads.getThreadCpuTime(t.getThreadId());
+            if (ns <= 0) {
+                continue;
+            }
+            String g = t.getThreadName().replaceAll(" \\(\\d+/\\d+\\)(#\\d+)?", "").replaceAll("[-#]?\\d+$", "");
+            g = g.length() > 60 ? g.substring(0, 57) + "..." : g;
+            by.merge(g, ns / 1e9, Double::sum);
+            javaThreads += ns / 1e9;
+        }
+        by.put("JVM: GC, JIT compilers, other native threads",
+                ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() / 1e9 - javaThreads);
+        cpu.add(by);
+        cpuAt.add((System.nanoTime() - startNanos) / 1e9);
+    }
+
+    /** CPU by thread group over [from, to] seconds: cores, and microseconds per trained sample at {@code rate}. */
+    private void appendCpu(StringBuilder b, double from, double to, double rate) {
+        int i = -1;
+        int j = -1;
+        for (int k = 0; k < cpuAt.size(); k++) {
+            if (i < 0 && cpuAt.get(k) >= from) {
+                i = k;
+            }
+            if (cpuAt.get(k) <= to) {
+                j = k;
+            }
+        }
+        if (i < 0 || j <= i) {
+            return;
+        }
+        double dt = cpuAt.get(j) - cpuAt.get(i);
+        Map<String, Double> d = new LinkedHashMap<>();
+        for (Map.Entry<String, Double> e : cpu.get(j).entrySet()) {
+            d.put(e.getKey(), e.getValue() - cpu.get(i).getOrDefault(e.getKey(), 0.0));
+        }
+        double total = d.values().stream().mapToDouble(Double::doubleValue).sum();
+        b.append(String.format(Locale.ROOT, "CPU by thread over the steady window: %.2f cores, %.1f us per trained"
+                + " sample%n", total / dt, 1e6 * total / dt / rate));
+        d.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue(), x.getValue()))
+                .filter(e -> e.getValue() / dt >= 0.005).forEach(e -> b.append(String.format(Locale.ROOT,
+                        "  %5.2f cores  %5.2f us/sample  %s%n", e.getValue() / dt, 1e6 * e.getValue() / dt / rate,
+                        e.getKey())));
     }
 
     private void sampleTrained(String vertex) throws Exception {
@@ -163,6 +227,9 @@ final class TaskTimeSampler {
                     trainedMetric, steady[1], steady[2], steady[3]));
         }
         boolean window = !Double.isNaN(steady[0]);
+        if (window) {
+            appendCpu(b, steady[1], steady[2], steady[0]);
+        }
         b.append(window ? String.format(Locale.ROOT, "Task time from %.1f s to %.1f s (the steady window; mean over"
                 + " samples; ms per second per subtask):%n", steady[1], steady[2])
                 : "Task time while running (mean over samples; ms per second per subtask):\n");
