@@ -62,8 +62,11 @@ final class RunningMetrics {
         private final float[] label;
         private int next;
         private int size;
-        private float[] sortScratch;
-        private float[] labelScratch;
+        private int[] keys;
+        private int[] keys2;
+        private byte[] labels;
+        private byte[] labels2;
+        private final int[] count = new int[2049];
 
         Window(int capacity) {
             score = new float[capacity];
@@ -77,18 +80,76 @@ final class RunningMetrics {
             size = Math.min(size + 1, score.length);
         }
 
+        /**
+         * Exact AUC of the window (a tie between a positive and a negative counts ½), the value {@link Auc#exact}
+         * gives, bit for bit: the sums are of whole and half counts, exact in doubles. Sorted with an LSD radix sort
+         * of the scores' order-preserving bits (three 11-bit passes, labels carried along) into reused arrays
+         * instead of a comparison sort of index-tagged longs: the refresh took ~5% of the trainer's thread.
+         */
         double auc() {
-            if (size == 0) {
+            int n = size;
+            if (n == 0) {
                 return Double.NaN;
             }
-            // Auc.exact may reorder its inputs: give it copies.
-            if (sortScratch == null) {
-                sortScratch = new float[score.length];
-                labelScratch = new float[score.length];
+            if (keys == null) {
+                keys = new int[score.length];
+                keys2 = new int[score.length];
+                labels = new byte[score.length];
+                labels2 = new byte[score.length];
             }
-            System.arraycopy(score, 0, sortScratch, 0, size);
-            System.arraycopy(label, 0, labelScratch, 0, size);
-            return Auc.exact(sortScratch, labelScratch, size);
+            int[] k = keys;
+            byte[] y = labels;
+            for (int i = 0; i < n; i++) {
+                float v = score[i];
+                if (Float.isNaN(v)) {
+                    return Double.NaN;
+                }
+                int bits = Float.floatToIntBits(v + 0.0f); // + 0.0f folds -0.0 into 0.0
+                // float order as signed-int order, then flipped into unsigned order for the radix passes
+                k[i] = (bits ^ ((bits >> 31) & 0x7fffffff)) ^ Integer.MIN_VALUE;
+                y[i] = label[i] > 0.5f ? (byte) 1 : (byte) 0;
+            }
+            int[] kOut = keys2;
+            byte[] yOut = labels2;
+            for (int shift = 0; shift < 32; shift += 11) {
+                java.util.Arrays.fill(count, 0);
+                for (int i = 0; i < n; i++) {
+                    count[((k[i] >>> shift) & 0x7ff) + 1]++;
+                }
+                for (int b = 1; b < count.length; b++) {
+                    count[b] += count[b - 1];
+                }
+                for (int i = 0; i < n; i++) {
+                    int d = count[(k[i] >>> shift) & 0x7ff]++;
+                    kOut[d] = k[i];
+                    yOut[d] = y[i];
+                }
+                int[] tk = k;
+                k = kOut;
+                kOut = tk;
+                byte[] ty = y;
+                y = yOut;
+                yOut = ty;
+            }
+            // Ascending walk, one group of equal scores at a time.
+            double negBelow = 0;
+            double totalPos = 0;
+            double aucSum = 0;
+            for (int start = 0; start < n; ) {
+                int end = start;
+                int pos = 0;
+                while (end < n && k[end] == k[start]) {
+                    pos += y[end];
+                    end++;
+                }
+                int neg = end - start - pos;
+                aucSum += pos * (negBelow + 0.5 * neg);
+                negBelow += neg;
+                totalPos += pos;
+                start = end;
+            }
+            double pairs = totalPos * negBelow;
+            return pairs > 0 ? aucSum / pairs : Double.NaN;
         }
 
         double meanScore() {
