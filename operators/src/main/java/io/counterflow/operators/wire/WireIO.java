@@ -15,9 +15,10 @@ import java.util.Arrays;
  * {@link Truth}. One instance per serializer instance (it holds scratch buffers and the name caches; not
  * thread-safe, like the serializer that owns it).
  *
- * <p>Strings: {@code varint(length + 1)} (0 for null), then UTF-8 bytes. ASCII strings, which feature values and
- * ids almost always are, are written from a reused char buffer and read by one bulk copy, with no per-character
- * calls. Name arrays: each read compares the names' bytes with the array read last in the same position (field
+ * <p>Strings: {@code varint(0)} for null, else {@code varint(2 * length + kind + 1)} and the characters: kind 0,
+ * ASCII, one byte each (feature values and ids almost always are: written from a reused char buffer and read by
+ * one bulk copy); kind 1, any other string, two bytes per UTF-16 char, so every Java string (unpaired surrogates
+ * included) reads back exactly as written: a feature hashes to the same bucket online and offline. Name arrays: each read compares the names' bytes with the array read last in the same position (field
  * names repeat from record to record) and returns that same array when they are equal, so consecutive records
  * share one array, downstream name comparisons are reference checks and nothing is allocated for them. Shared
  * arrays are never mutated: every consumer of these records only reads them.
@@ -26,7 +27,7 @@ final class WireIO {
     private static final byte[] NO_BYTES = new byte[0];
 
     private char[] chars = new char[64];
-    private byte[] bytes = new byte[64];
+    private byte[] bytes = new byte[128];
 
     // ------------------------------------------------------------------------------------------------ varints
 
@@ -68,7 +69,9 @@ final class WireIO {
         int n = s.length();
         if (chars.length < n) {
             chars = new char[Math.max(n, 2 * chars.length)];
-            bytes = new byte[chars.length];
+        }
+        if (bytes.length < 2 * n) {
+            bytes = new byte[Math.max(2 * n, 2 * bytes.length)];
         }
         s.getChars(0, n, chars, 0);
         char[] c = chars;
@@ -79,31 +82,60 @@ final class WireIO {
             i++;
         }
         if (i == n) {
-            writeVarInt(n + 1, out);
+            writeVarInt(2 * n + 1, out);
             out.write(b, 0, n);
         } else {
-            byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-            writeVarInt(utf8.length + 1, out);
-            out.write(utf8);
+            for (int k = 0; k < n; k++) {
+                b[2 * k] = (byte) (c[k] >>> 8);
+                b[2 * k + 1] = (byte) c[k];
+            }
+            writeVarInt(2 * n + 2, out);
+            out.write(b, 0, 2 * n);
         }
     }
 
-    /** Reads a string's bytes into the scratch buffer; returns its byte length, or -1 for null. */
+    /**
+     * Reads a string's header and characters' bytes into the scratch buffer; returns the header ({@code 2 * length
+     * + kind + 1}, 0 for null). The bytes are {@link #byteLength} long.
+     */
     private int readStringBytes(DataInputView in) throws IOException {
-        int n = readLength(in, "string") - 1;
-        if (n > 0) {
-            if (bytes.length < n) {
-                bytes = new byte[Math.max(n, 2 * bytes.length)];
-                chars = new char[bytes.length];
+        int h = readLength(in, "string");
+        int len = byteLength(h);
+        if (len > 0) {
+            if (bytes.length < len) {
+                bytes = new byte[Math.max(len, 2 * bytes.length)];
             }
-            in.readFully(bytes, 0, n);
+            if (chars.length < len / 2) {
+                chars = new char[bytes.length / 2];
+            }
+            in.readFully(bytes, 0, len);
         }
-        return n;
+        return h;
+    }
+
+    private static int byteLength(int header) {
+        return header == 0 ? 0 : (header & 1) == 1 ? (header - 1) / 2 : header - 2;
+    }
+
+    /** The string of a header and the scratch bytes read with it. */
+    private String decode(int header) {
+        if (header == 0) {
+            return null;
+        }
+        if ((header & 1) == 1) {
+            int n = (header - 1) / 2;
+            return n == 0 ? "" : new String(bytes, 0, n, StandardCharsets.ISO_8859_1);
+        }
+        int n = (header - 2) / 2;
+        char[] c = chars;
+        for (int k = 0; k < n; k++) {
+            c[k] = (char) (((bytes[2 * k] & 0xff) << 8) | (bytes[2 * k + 1] & 0xff));
+        }
+        return new String(c, 0, n);
     }
 
     String readString(DataInputView in) throws IOException {
-        int n = readStringBytes(in);
-        return n < 0 ? null : n == 0 ? "" : new String(bytes, 0, n, StandardCharsets.UTF_8);
+        return decode(readStringBytes(in));
     }
 
     void writeStrings(String[] a, DataOutputView out) throws IOException {
@@ -135,7 +167,9 @@ final class WireIO {
     /** A name array read before, with its names' UTF-8 bytes; reused while records repeat it. */
     static final class Names {
         private String[] names = Features.NO_STRINGS;
-        private byte[][] utf8 = new byte[0][];
+        /** Each name's string header and wire bytes. */
+        private int[] headers = new int[0];
+        private byte[][] wire = new byte[0][];
     }
 
     /** Reads a string array like {@link #readStrings}, returning {@code cache}'s array when the names repeat it. */
@@ -149,31 +183,35 @@ final class WireIO {
         }
         boolean same = cache.names.length == n;
         String[] fresh = null;
-        byte[][] freshUtf8 = null;
+        int[] freshHeaders = null;
+        byte[][] freshWire = null;
         for (int i = 0; i < n; i++) {
-            int len = readStringBytes(in);
+            int h = readStringBytes(in);
+            int len = byteLength(h);
             if (same) {
-                byte[] known = cache.utf8[i];
-                if (known != null ? len == known.length && Arrays.equals(bytes, 0, len, known, 0, len)
-                        : len < 0) {
+                if (cache.headers[i] == h && Arrays.equals(bytes, 0, len, cache.wire[i], 0, len)) {
                     continue;
                 }
                 // First difference: the names before it are the cached ones.
                 same = false;
                 fresh = Arrays.copyOf(cache.names, n);
-                freshUtf8 = Arrays.copyOf(cache.utf8, n);
+                freshHeaders = Arrays.copyOf(cache.headers, n);
+                freshWire = Arrays.copyOf(cache.wire, n);
             } else if (fresh == null) {
                 fresh = new String[n];
-                freshUtf8 = new byte[n][];
+                freshHeaders = new int[n];
+                freshWire = new byte[n][];
             }
-            fresh[i] = len < 0 ? null : len == 0 ? "" : new String(bytes, 0, len, StandardCharsets.UTF_8);
-            freshUtf8[i] = len < 0 ? null : len == 0 ? NO_BYTES : Arrays.copyOf(bytes, len);
+            fresh[i] = decode(h);
+            freshHeaders[i] = h;
+            freshWire[i] = len == 0 ? NO_BYTES : Arrays.copyOf(bytes, len);
         }
         if (same) {
             return cache.names;
         }
         cache.names = fresh;
-        cache.utf8 = freshUtf8;
+        cache.headers = freshHeaders;
+        cache.wire = freshWire;
         return fresh;
     }
 

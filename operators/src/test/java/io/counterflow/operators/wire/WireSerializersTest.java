@@ -46,6 +46,22 @@ class WireSerializersTest {
     }
 
     @Test
+    void everyJavaStringReadsBackExactlyUnpairedSurrogatesIncluded() throws Exception {
+        String[] odd = {"\ud800", "a\udc00b", "\ud83d\ude00 emoji", "caf\u00e9", "\u0000nul", "x".repeat(70)
+                + "\u00e9", "", "plain"};
+        List<LabeledSample> in = new ArrayList<>();
+        for (String v : odd) {
+            in.add(sample(v, new String[] {"f\ud800", v}, new String[] {v, v + v}));
+        }
+        List<LabeledSample> out = roundTrip(new LabeledSampleSerializer(), in);
+        assertThat(out).isEqualTo(in);
+        for (int i = 0; i < odd.length; i++) {
+            assertThat(out.get(i).id).isEqualTo(odd[i]);
+            assertThat(out.get(i).features.catValues[1].toCharArray()).containsExactly((odd[i] + odd[i]).toCharArray());
+        }
+    }
+
+    @Test
     void repeatedNameArraysAreSharedAndChangedOnesAreNot() throws Exception {
         LabeledSampleSerializer s = new LabeledSampleSerializer();
         LabeledSample a = sample("a", new String[] {"user", "item"}, new String[] {"u1", "i1"});
@@ -104,7 +120,7 @@ class WireSerializersTest {
         assertThatThrownBy(() -> new JoinEventSerializer().deserialize(new DataInputDeserializer(new byte[] {9})))
                 .isInstanceOf(IOException.class).hasMessageContaining("kind 9");
         byte[] bad = new byte[64];
-        bad[0] = 2; // id "a"
+        bad[0] = 3; // id "a": 2 * length + 1 (ASCII)
         bad[1] = 'a';
         bad[2 + 8 + 4 + 4] = 17; // emission
         assertThatThrownBy(() -> new LabeledSampleSerializer().deserialize(new DataInputDeserializer(bad)))
