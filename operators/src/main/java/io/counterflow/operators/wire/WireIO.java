@@ -164,7 +164,7 @@ final class WireIO {
         return a;
     }
 
-    /** A name array read before, with its names' UTF-8 bytes; reused while records repeat it. */
+    /** A name array read before, with its names' wire bytes; reused while records repeat it. */
     static final class Names {
         private String[] names = Features.NO_STRINGS;
         /** Each name's string header and wire bytes. */
