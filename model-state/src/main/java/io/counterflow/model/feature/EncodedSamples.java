@@ -80,12 +80,7 @@ public final class EncodedSamples {
     private static EncodedSamples rows(LabeledSample[] samples, int n) {
         EncodedSamples e = new EncodedSamples();
         e.n = n;
-        e.idHash = new long[n];
-        e.emission = new byte[n];
-        e.click = new byte[n];
-        e.conversion = new byte[n];
-        e.clickTs = new long[n];
-        e.conversionTs = new long[n];
+        e.ensureRows(n);
         for (int i = 0; i < n; i++) {
             LabeledSample s = samples[i];
             e.idHash[i] = idHash(s.id == null ? "" : s.id);
@@ -96,6 +91,18 @@ public final class EncodedSamples {
             e.conversionTs[i] = s.conversionTs;
         }
         return e;
+    }
+
+    /** Makes the row columns hold at least {@code rows} rows, keeping the arrays when they already do. */
+    public void ensureRows(int rows) {
+        if (idHash == null || idHash.length < rows) {
+            idHash = new long[rows];
+            emission = new byte[rows];
+            click = new byte[rows];
+            conversion = new byte[rows];
+            clickTs = new long[rows];
+            conversionTs = new long[rows];
+        }
     }
 
     private void schema(FeatureSpace s) {

@@ -3,7 +3,10 @@ package io.counterflow.operators.batch;
 import io.counterflow.model.data.LabeledSample;
 import io.counterflow.model.feature.EncodedSamples;
 
+import io.counterflow.operators.wire.WireTypeInfo;
+
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 
 import java.util.Arrays;
 import java.util.List;
@@ -19,7 +22,8 @@ import java.util.Objects;
  */
 public final class SampleBatch {
     /** Explicit type information: {@link SampleBatchSerializer}. */
-    public static final TypeInformation<SampleBatch> TYPE_INFO = new SampleBatchTypeInfo();
+    public static final TypeInformation<SampleBatch> TYPE_INFO = new WireTypeInfo<>(SampleBatch.class,
+            config -> new SampleBatchSerializer(Types.POJO(LabeledSample.class).createSerializer(config)));
 
     public LabeledSample[] samples;
     public int count;

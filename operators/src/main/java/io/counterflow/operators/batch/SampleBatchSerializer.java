@@ -182,14 +182,7 @@ public final class SampleBatchSerializer extends TypeSerializer<SampleBatch> {
             e.numericState = null;
         }
         e.nonFinite = in.readBoolean();
-        if (e.idHash == null || e.idHash.length < n) {
-            e.idHash = new long[n];
-            e.emission = new byte[n];
-            e.click = new byte[n];
-            e.conversion = new byte[n];
-            e.clickTs = new long[n];
-            e.conversionTs = new long[n];
-        }
+        e.ensureRows(n);
         for (int i = 0; i < n; i++) {
             e.idHash[i] = in.readLong();
             e.emission[i] = in.readByte();

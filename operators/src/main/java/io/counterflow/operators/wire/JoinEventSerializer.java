@@ -25,7 +25,7 @@ public final class JoinEventSerializer extends WireSerializer<JoinEvent> {
 
     /** The stream type of join events between operators. */
     public static final TypeInformation<JoinEvent> TYPE_INFO =
-            new WireTypeInfo<>(JoinEvent.class, JoinEventSerializer::new);
+            new WireTypeInfo<>(JoinEvent.class, config -> new JoinEventSerializer());
 
     private transient WireIO.FeatureNames names = new WireIO.FeatureNames();
 

@@ -22,7 +22,7 @@ public final class LabeledSampleSerializer extends WireSerializer<LabeledSample>
 
     /** The stream type of labeled samples between operators. */
     public static final TypeInformation<LabeledSample> TYPE_INFO =
-            new WireTypeInfo<>(LabeledSample.class, LabeledSampleSerializer::new);
+            new WireTypeInfo<>(LabeledSample.class, config -> new LabeledSampleSerializer());
 
     private transient WireIO.FeatureNames names = new WireIO.FeatureNames();
 

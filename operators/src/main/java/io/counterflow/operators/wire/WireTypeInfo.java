@@ -5,18 +5,23 @@ import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 
-import java.util.function.Supplier;
 
-/** Type information whose serializer is a wire serializer (the records between operators). */
-final class WireTypeInfo<T> extends TypeInformation<T> {
+/**
+ * Type information of a record type with a hand-written serializer (the records between operators): a single
+ * field as far as Flink's type system goes, never a POJO or a generic (Kryo) type.
+ */
+public final class WireTypeInfo<T> extends TypeInformation<T> {
     private static final long serialVersionUID = 1L;
 
     private final Class<T> type;
-    private final SerializableFactory<T> factory;
+    private final SerializerFactory<T> factory;
 
-    interface SerializableFactory<T> extends Supplier<TypeSerializer<T>>, java.io.Serializable {}
+    /** Creates the serializer; it may use the job's serializer configuration (e.g. for a nested POJO). */
+    public interface SerializerFactory<T> extends java.io.Serializable {
+        TypeSerializer<T> create(SerializerConfig config);
+    }
 
-    WireTypeInfo(Class<T> type, SerializableFactory<T> factory) {
+    public WireTypeInfo(Class<T> type, SerializerFactory<T> factory) {
         this.type = type;
         this.factory = factory;
     }
@@ -53,13 +58,13 @@ final class WireTypeInfo<T> extends TypeInformation<T> {
 
     @Override
     public TypeSerializer<T> createSerializer(SerializerConfig config) {
-        return factory.get();
+        return factory.create(config);
     }
 
     @Override
     @SuppressWarnings("deprecation")
     public TypeSerializer<T> createSerializer(ExecutionConfig config) {
-        return factory.get();
+        return createSerializer(config.getSerializerConfig());
     }
 
     @Override
