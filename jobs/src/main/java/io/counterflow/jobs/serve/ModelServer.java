@@ -229,10 +229,10 @@ public final class ModelServer implements AutoCloseable {
                 throw (VirtualMachineError) e;
             }
             String why = e.getMessage() != null ? e.getMessage() : e.toString();
+            metrics.refused.increment(); // counted before it is visible as refused (readers see both)
             if (!explicit) {
                 refused.add(name);
             }
-            metrics.refused.increment();
             LOG.warn("serve: refused model version {}: {}; still serving {}", name, why,
                     m == null ? "nothing" : m.version);
             return why;
@@ -241,8 +241,8 @@ public final class ModelServer implements AutoCloseable {
                 deleteTree(local);
             }
         }
+        metrics.swaps.increment(); // counted before the swap is visible
         current = next;
-        metrics.swaps.increment();
         if (m != null) {
             m.retire();
         }
@@ -433,13 +433,15 @@ public final class ModelServer implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             samples[i].features = null; // do not keep the request's features alive until the next one
         }
+        // Counted before the response leaves: a client that has its answer and then scrapes /metrics sees its
+        // request (the response is fully buffered, so the socket write left out of the latency is a memcpy).
+        metrics.impressions.add(n);
+        metrics.scoreLatency(System.nanoTime() - t0);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.sendResponseHeaders(200, sc.out.size());
         try (OutputStream os = ex.getResponseBody()) {
             sc.out.writeTo(os);
         }
-        metrics.impressions.add(n);
-        metrics.scoreLatency(System.nanoTime() - t0);
     }
 
     /** Reads the body into the thread's buffer; answers 413 (and returns -1) when it is over the cap. */

@@ -73,7 +73,7 @@ final class ServeMetrics {
         b.append("# TYPE counterflow_serve_scored_impressions_total counter\n");
         b.append("counterflow_serve_scored_impressions_total ").append(impressions.sum()).append('\n');
         b.append("# HELP counterflow_serve_score_seconds Latency of answered /v1/score requests (body read to"
-                + " response written).\n");
+                + " response ready to send).\n");
         b.append("# TYPE counterflow_serve_score_seconds histogram\n");
         long cumulative = 0;
         for (int i = 0; i < buckets.length; i++) {
