@@ -34,7 +34,9 @@ public final class KafkaTestUtils {
 
     /**
      * Every committed record value in the topic (isolation.level=read_committed: records of aborted or still open
-     * transactions are skipped), up to the last stable offset read at the start.
+     * transactions are skipped). A transaction's commit returns before the broker has written its markers into the
+     * partitions, so right after a job finished the last stable offset can still be short of the log's end: this
+     * waits (up to {@link #SETTLE}) until it reaches it, i.e. until no transaction is open, then reads up to it.
      */
     public static List<byte[]> readAllCommitted(String bootstrapServers, String topic) {
         return readAll(bootstrapServers, topic, "read_committed");
@@ -49,19 +51,43 @@ public final class KafkaTestUtils {
         return out;
     }
 
-    private static List<byte[]> readAll(String bootstrapServers, String topic, String isolation) {
-        List<byte[]> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(
+    /** How long {@link #readAllCommitted} waits for open transactions' markers. */
+    static final Duration SETTLE = Duration.ofSeconds(60);
+
+    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrapServers, String isolation) {
+        return new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+                new ByteArrayDeserializer());
+    }
+
+    private static List<byte[]> readAll(String bootstrapServers, String topic, String isolation) {
+        List<byte[]> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = consumer(bootstrapServers, isolation)) {
             List<TopicPartition> parts = new ArrayList<>();
             c.partitionsFor(topic).forEach(pi -> parts.add(new TopicPartition(topic, pi.partition())));
             c.assign(parts);
             c.seekToBeginning(parts);
             Map<TopicPartition, Long> end = c.endOffsets(parts);
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+            if (isolation.equals("read_committed")) {
+                try (KafkaConsumer<byte[], byte[]> u = consumer(bootstrapServers, "read_uncommitted")) {
+                    Map<TopicPartition, Long> logEnd = u.endOffsets(parts);
+                    long deadline = System.nanoTime() + SETTLE.toNanos();
+                    while (!end.equals(logEnd) && System.nanoTime() < deadline) {
+                        try {
+                            Thread.sleep(50);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new IllegalStateException(e);
+                        }
+                        end = c.endOffsets(parts);
+                        logEnd = u.endOffsets(parts);
+                    }
+                }
+            }
+            Map<TopicPartition, Long> until = end;
+            while (parts.stream().anyMatch(tp -> c.position(tp) < until.get(tp))) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
                     out.add(r.value());
                 }

@@ -28,7 +28,8 @@ public final class BenchMain {
      * @param data bench (synthetic schema) or demo (the demo's world and model)
      * @param benchmark trainStep, parseEncodeTrain or all
      * @param json JMH's JSON results file, or null for none
-     * @param profile run {@link StepProfile} for every objective × backend × extractor instead of JMH
+     * @param profile run {@link StepProfile} for every batch size × objective × backend × extractor (on
+     *     {@code data}) instead of JMH
      * @param steps profiled steps with {@code profile}
      */
     public record Options(List<String> objectives, List<String> backends, List<Integer> batchSizes,
@@ -45,10 +46,13 @@ public final class BenchMain {
     /** Runs the benchmark, or with {@link Options#profile} the step profile, that {@code o} describes. */
     public static void run(Options o) throws RunnerException {
         if (o.profile()) {
-            for (String objective : o.objectives()) {
-                for (String backend : o.backends()) {
-                    for (String extractor : o.extractors()) {
-                        System.out.println(StepProfile.profile(objective, backend, o.steps(), extractor));
+            for (int bs : o.batchSizes()) {
+                for (String objective : o.objectives()) {
+                    for (String backend : o.backends()) {
+                        for (String extractor : o.extractors()) {
+                            System.out.println(StepProfile.profile(o.data(), objective, backend, o.steps(),
+                                    extractor, bs));
+                        }
                     }
                 }
             }

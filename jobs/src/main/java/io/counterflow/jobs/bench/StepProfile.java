@@ -14,12 +14,13 @@ import java.util.Map;
 
 /**
  * Where the time of a training step goes: runs warm-up steps, then N profiled steps of one objective on one
- * backend (the {@link BenchData} model), timing the encoder and every kernel call through {@link TimingBackend},
- * and prints milliseconds per step by phase (encode, embed, forward GEMMs, forward element-wise, objective,
- * backward GEMMs, backward element-wise, embedding backward, optimiser, and the model's own overhead between
- * kernels), then by kernel.
+ * backend (the {@link BenchData} model and data, bench or demo, at a given batch size), timing the encoder and
+ * every kernel call through {@link TimingBackend}, and prints milliseconds per step by phase (encode, embed,
+ * forward GEMMs, forward element-wise, objective, backward GEMMs, backward element-wise, embedding backward,
+ * optimiser, and the model's own overhead between kernels), then by kernel.
  *
- * <p>Usage: {@code StepProfile [objective=esmm] [backend=openblas] [steps=100] [extractor=shared-bottom]}.
+ * <p>Usage: {@code StepProfile [objective=esmm] [backend=openblas] [steps=100] [extractor=shared-bottom]
+ * [data=bench] [batch=1024]}.
  */
 public final class StepProfile {
 
@@ -54,19 +55,22 @@ public final class StepProfile {
         String backend = args.length > 1 ? args[1] : "openblas";
         int steps = args.length > 2 ? Integer.parseInt(args[2]) : 100;
         String extractor = args.length > 3 ? args[3] : "shared-bottom";
-        System.out.print(profile(objective, backend, steps, extractor));
+        String data = args.length > 4 ? args[4] : "bench";
+        int batch = args.length > 5 ? Integer.parseInt(args[5]) : BenchData.BATCH;
+        System.out.print(profile(data, objective, backend, steps, extractor, batch));
     }
 
     /** Runs the profile and returns the report. */
-    public static String profile(String objective, String backend, int steps, String extractor) {
-        Settings settings = BenchData.settings(objective, extractor);
+    public static String profile(String data, String objective, String backend, int steps, String extractor,
+            int batch) {
+        Settings settings = BenchData.settings(data, objective, extractor);
         int distinct = 8;
         int warmup = Math.max(5, Math.min(30, steps / 2));
-        LabeledSample[] samples = BenchData.samples(distinct * BenchData.BATCH, 1);
+        LabeledSample[] samples = BenchData.samples(data, distinct * batch, 1);
         try (TimingBackend be = new TimingBackend(Backends.create(backend));
-                CvrModel model = new CvrModel(settings, BenchData.space(settings), be, BenchData.BATCH)) {
+                CvrModel model = new CvrModel(settings, BenchData.space(data, settings, samples, batch), be, batch)) {
             BatchEncoder enc = new BatchEncoder(model.featureSpace());
-            EncodedBatch b = enc.newBatch(BenchData.BATCH);
+            EncodedBatch b = enc.newBatch(batch);
             long encodeNanos = 0;
             long stepNanos = 0;
             for (int s = -warmup; s < steps; s++) {
@@ -75,9 +79,9 @@ public final class StepProfile {
                     encodeNanos = 0;
                     stepNanos = 0;
                 }
-                int off = Math.floorMod(s, distinct) * BenchData.BATCH;
+                int off = Math.floorMod(s, distinct) * batch;
                 long t0 = System.nanoTime();
-                enc.encode(samples, off, BenchData.BATCH, b, true);
+                enc.encode(samples, off, batch, b, true);
                 long t1 = System.nanoTime();
                 model.trainStep(b);
                 long t2 = System.nanoTime();
@@ -87,20 +91,20 @@ public final class StepProfile {
             if (model.skippedBatches() > 0) {
                 throw new IllegalStateException(model.skippedBatches() + " batches skipped: non-finite loss");
             }
-            return report(objective, backend, extractor, steps, be, encodeNanos, stepNanos) + peakGemm(be);
+            return report(data, objective, backend, extractor, steps, batch, be, encodeNanos, stepNanos) + peakGemm(be);
         }
     }
 
-    private static String report(String objective, String backend, String extractor, int steps, TimingBackend be,
-            long encodeNanos, long stepNanos) {
+    private static String report(String data, String objective, String backend, String extractor, int steps,
+            int batch, TimingBackend be, long encodeNanos, long stepNanos) {
         StringBuilder sb = new StringBuilder();
         double total = encodeNanos + stepNanos;
         sb.append(String.format(Locale.ROOT,
-                "%s / %s / %s: %d steps of %d samples; train step %.2f ms (%.0f samples/s), with encode %.2f ms "
-                        + "(%.0f samples/s)%n",
-                objective, backend, extractor, steps, BenchData.BATCH, stepNanos / 1e6 / steps,
-                BenchData.BATCH * steps / (stepNanos / 1e9), total / 1e6 / steps,
-                BenchData.BATCH * steps / (total / 1e9)));
+                "%s / %s / %s (data %s): %d steps of %d samples; train step %.2f ms (%.0f samples/s), with"
+                        + " encode %.2f ms (%.0f samples/s)%n",
+                objective, backend, extractor, data, steps, batch, stepNanos / 1e6 / steps,
+                batch * steps / (stepNanos / 1e9), total / 1e6 / steps,
+                batch * steps / (total / 1e9)));
         sb.append(line("encode (hash, dedup, standardise)", encodeNanos, steps, total));
         Map<Phase, Long> phases = new EnumMap<>(Phase.class);
         long kernels = 0;
@@ -124,8 +128,8 @@ public final class StepProfile {
         if (gemmNanos > 0) {
             sb.append(String.format(Locale.ROOT,
                     "  GEMMs: %.3f MFLOP/sample at %.1f GFLOP/s; the GEMMs alone cap the step at %.0f samples/s%n",
-                    be.gemmFlops() / 1e6 / steps / BenchData.BATCH, be.gemmFlops() / (double) gemmNanos,
-                    BenchData.BATCH * steps / (gemmNanos / 1e9)));
+                    be.gemmFlops() / 1e6 / steps / batch, be.gemmFlops() / (double) gemmNanos,
+                    batch * steps / (gemmNanos / 1e9)));
         }
         sb.append("  by kernel:\n");
         for (Kernel k : Kernel.values()) {

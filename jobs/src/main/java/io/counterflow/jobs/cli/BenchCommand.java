@@ -76,8 +76,8 @@ public final class BenchCommand implements Callable<Integer> {
     Path json;
 
     @Option(names = "--profile", preprocessor = FlagWithoutValue.class,
-            description = "Instead of JMH: time each phase and kernel of --steps steps, for every --objective, "
-                    + "--backend and --extractor (default ${DEFAULT-VALUE}).")
+            description = "Instead of JMH: time each phase and kernel of --steps steps on --data, for every "
+                    + "--batch-size, --objective, --backend and --extractor (default ${DEFAULT-VALUE}).")
     boolean profile;
 
     @Option(names = "--steps", paramLabel = "N", defaultValue = "100",

@@ -27,6 +27,8 @@ final class Announcements implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Thread thread;
     private volatile boolean running = true;
+    /** True once the end offsets are resolved: every announcement written after this is seen. */
+    private volatile boolean following;
 
     private Announcements(String bootstrapServers, String topic, Runnable onAnnouncement) {
         Properties p = new Properties();
@@ -70,6 +72,10 @@ final class Announcements implements AutoCloseable {
             for (TopicPartition tp : assigned) {
                 consumer.position(tp); // resolve the end offsets now, so announcements from here on are seen
             }
+            // A version announced between the server's first read of LATEST and these end offsets would only be
+            // found at the next poll: read LATEST once more now (the publisher switches LATEST before announcing).
+            onAnnouncement.run();
+            following = true;
             LOG.info("serve: following announcements on {} ({} partitions)", topic, assigned.size());
             while (running) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofSeconds(1));
@@ -84,6 +90,11 @@ final class Announcements implements AutoCloseable {
         } finally {
             consumer.close(Duration.ofSeconds(2));
         }
+    }
+
+    /** Whether announcements are followed yet (the end offsets resolved; tests wait for it). */
+    boolean following() {
+        return following;
     }
 
     @Override

@@ -574,6 +574,12 @@ public final class ModelServer implements AutoCloseable {
         }
     }
 
+    /** Whether the model-updates topic is followed yet (false without one; tests). */
+    boolean followingAnnouncements() {
+        Announcements a = announcements;
+        return a != null && a.following();
+    }
+
     /** Metrics text, as served (tests). */
     String metricsText() {
         return metrics.render(version(), pinned);

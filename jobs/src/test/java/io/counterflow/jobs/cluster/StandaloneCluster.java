@@ -320,11 +320,6 @@ final class StandaloneCluster implements AutoCloseable {
         return m.group(1);
     }
 
-    /** {@code flink cancel JOB}. */
-    void cancel(String jobId) throws Exception {
-        cli(List.of("cancel", jobId), Duration.ofMinutes(2));
-    }
-
     private CliResult cli(List<String> args, Duration timeout) throws Exception {
         String name = "flink-cli-" + (++cliRuns);
         List<String> cmd = new ArrayList<>();
