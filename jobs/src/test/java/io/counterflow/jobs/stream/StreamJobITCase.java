@@ -222,7 +222,7 @@ class StreamJobITCase {
                     .name("record-progress").setParallelism(1).sinkTo(new DiscardingSink<>()).uid("discard")
                     .name("discard").setParallelism(1);
             client = env.executeAsync("stream-failure-itcase-" + run);
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
             while (!FailOnce.armed && !FailOnce.failed && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
