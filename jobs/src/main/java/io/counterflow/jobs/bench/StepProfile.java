@@ -1,8 +1,9 @@
 package io.counterflow.jobs.bench;
 
-import io.counterflow.jobs.bench.TimingBackend.Kernel;
 import io.counterflow.model.backend.Backends;
 import io.counterflow.model.backend.Tensor;
+import io.counterflow.model.backend.TimingBackend;
+import io.counterflow.model.backend.TimingBackend.Kernel;
 import io.counterflow.model.data.LabeledSample;
 import io.counterflow.model.feature.BatchEncoder;
 import io.counterflow.model.feature.EncodedBatch;

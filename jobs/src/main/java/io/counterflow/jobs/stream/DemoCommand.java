@@ -130,6 +130,10 @@ public final class DemoCommand implements Callable<Integer> {
             + " time went and the steady training rate.")
     boolean taskTimes;
 
+    @Option(names = "--kernel-times", description = "Time every kernel of the trainer's steps"
+            + " (counterflow.train.kernel-timing) and log milliseconds per step by kernel every 10 s.")
+    boolean kernelTimes;
+
     @Mixin ModelOptions model;
 
     static final Duration CLICK_WINDOW = Duration.ofMinutes(5);
@@ -166,8 +170,12 @@ public final class DemoCommand implements Callable<Integer> {
         if (settings.get(Settings.BUCKETS).equals(Settings.BUCKETS.defaultValue)) {
             settings.set(Settings.BUCKETS, 1 << 16); // the demo world has 12k users+items: keep checkpoints small
         }
-        TrainingSettings training = TrainingSettings.builder().backend(backend).batchCapacity(batchSize)
-                .model(settings).build();
+        TrainingSettings.Builder trainingBuilder = TrainingSettings.builder().backend(backend)
+                .batchCapacity(batchSize).model(settings);
+        if (kernelTimes) {
+            trainingBuilder.kernelTiming(true).logInterval(Duration.ofSeconds(10));
+        }
+        TrainingSettings training = trainingBuilder.build();
 
         Path snapshots = snapshotPath != null ? snapshotPath : Files.createTempDirectory("counterflow-demo-models-");
         Path checkpoints = Files.createTempDirectory("counterflow-demo-checkpoints-");

@@ -2,6 +2,7 @@ package io.counterflow.operators.train;
 
 import io.counterflow.model.backend.Backend;
 import io.counterflow.model.backend.Backends;
+import io.counterflow.model.backend.TimingBackend;
 import io.counterflow.model.data.Features;
 import io.counterflow.model.data.LabeledSample;
 import io.counterflow.model.feature.BatchEncoder;
@@ -117,6 +118,10 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
     private final TrainingSettings settings;
 
     private transient Backend backend;
+    /** The timing decorator around {@link #backend} with {@code counterflow.train.kernel-timing}, else null. */
+    private transient TimingBackend kernelTimes;
+    /** Training steps taken since the last {@link #kernelReport}. */
+    private transient long kernelSteps;
     /** {@code null} until the first batch (or a restore of a state that had one). */
     private transient CvrModel model;
     /** The encoder of batches of samples (created on the first one; encoded batches need none). */
@@ -200,6 +205,9 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
         backend = Backends.create(settings.backend());
+        if (settings.kernelTiming()) {
+            backend = kernelTimes = new TimingBackend(backend);
+        }
         counters = new TrainingStateCodec.Counters();
         correction = new FeedbackCorrection(settings.labeling(), settings.attributionWindowMs(),
                 settings.labelingElapsedMs());
@@ -449,8 +457,35 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
                 stepGauge, trained, (trained - lastLogTrained) / (elapsed / 1e9), seenTotalGauge, skippedGauge,
                 lastLoss[0], running.aucCtr, running.aucCvr,
                 lastVersionCheckpoint < 0 ? "none yet" : String.valueOf(lastVersionCheckpoint)));
+        if (kernelTimes != null) {
+            LOG.info(kernelReport());
+        }
         lastLogNanos = now;
         lastLogTrained = trained;
+    }
+
+    /**
+     * With {@code counterflow.train.kernel-timing}: milliseconds per training step by kernel since the previous
+     * report (then reset), as logged with each progress line; null without it.
+     */
+    String kernelReport() {
+        if (kernelTimes == null) {
+            return null;
+        }
+        long batches = kernelSteps;
+        StringBuilder sb = new StringBuilder("Training kernels, ms per step over ").append(batches).append(" steps:");
+        long total = 0;
+        for (TimingBackend.Kernel k : TimingBackend.Kernel.values()) {
+            if (kernelTimes.calls(k) > 0) {
+                total += kernelTimes.nanos(k);
+                sb.append(String.format(java.util.Locale.ROOT, " %s %.3f;", k.label,
+                        kernelTimes.nanos(k) / 1e6 / Math.max(1, batches)));
+            }
+        }
+        sb.append(String.format(java.util.Locale.ROOT, " all kernels %.3f", total / 1e6 / Math.max(1, batches)));
+        kernelTimes.reset();
+        kernelSteps = 0;
+        return sb.toString();
     }
 
     /** One optimiser step on samples[off, off+n), encoded here; returns whether it was applied. */
@@ -474,6 +509,7 @@ public final class TrainingOperator extends AbstractStreamOperator<TrainingProgr
         // delayed-feedback weights, a constant in the loss).
         long stepBefore = model.step();
         LossTerms l = model.trainStep(input, score || correction.corrects() ? prequential : null);
+        kernelSteps++;
         boolean applied = model.step() > stepBefore;
         if (correction.corrects()) {
             feedbackMean = correction.meanWeight();

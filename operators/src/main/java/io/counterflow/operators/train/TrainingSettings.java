@@ -83,9 +83,19 @@ public final class TrainingSettings implements Serializable {
                             + " AUCs, last published version) at most this often, processing time."),
             "positive", d -> !d.isNegative() && !d.isZero());
 
+    /** Diagnosis: time every kernel of the training step and log milliseconds per step with each progress line. */
+    public static final Setting<Boolean> KERNEL_TIMING = Setting.of(
+            ConfigOptions.key("counterflow.train.kernel-timing").booleanType().defaultValue(false)
+                    .withDescription("Time every kernel call of the training step (GEMMs by role, element-wise"
+                            + " kernels, embedding, optimisers) and log milliseconds per training step by kernel"
+                            + " with each progress line, over the steps since the previous one. For diagnosis: wall"
+                            + " time per call, exact on the CPU backends; on cuda it counts launches, not device"
+                            + " time."),
+            "true or false", v -> v != null);
+
     /** Every setting of the training operator (the model's own settings are {@code Settings.ALL}), in documentation order. */
     public static final java.util.List<Setting<?>> SETTINGS = java.util.List.of(BACKEND, CATEGORICAL_FIELDS,
-            MULTI_VALUED_FIELDS, NUMERIC_FIELDS, EVAL_WINDOW, EVAL_EVERY, LOG_INTERVAL, STAGING_DIR);
+            MULTI_VALUED_FIELDS, NUMERIC_FIELDS, EVAL_WINDOW, EVAL_EVERY, LOG_INTERVAL, KERNEL_TIMING, STAGING_DIR);
 
     private final String backend;
     private final int batchCapacity;
@@ -96,6 +106,7 @@ public final class TrainingSettings implements Serializable {
     private final int evalEvery;
     private final String stagingDir;
     private final long logIntervalMs;
+    private final boolean kernelTiming;
     /** Model settings as {@code Settings.toJsonMap()} (Settings itself is not serializable). */
     private final LinkedHashMap<String, Object> model;
     /** The labeling policy whose rows this trainer receives, and the windows its weights need (from the join's settings). */
@@ -113,6 +124,7 @@ public final class TrainingSettings implements Serializable {
         this.evalEvery = o.evalEvery;
         this.stagingDir = o.stagingDir;
         this.logIntervalMs = o.logIntervalMs;
+        this.kernelTiming = o.kernelTiming;
         this.model = o.model;
         this.labeling = labeling.cliName();
         this.attributionWindowMs = attributionWindowMs;
@@ -135,6 +147,7 @@ public final class TrainingSettings implements Serializable {
         this.evalEvery = EVAL_EVERY.check(b.evalEvery);
         this.stagingDir = STAGING_DIR.check(b.stagingDir);
         this.logIntervalMs = LOG_INTERVAL.check(b.logInterval).toMillis();
+        this.kernelTiming = KERNEL_TIMING.check(b.kernelTiming);
         this.model = new LinkedHashMap<>(b.model.toJsonMap());
         this.labeling = b.labeling.cliName();
         this.attributionWindowMs = b.attributionWindowMs;
@@ -159,7 +172,8 @@ public final class TrainingSettings implements Serializable {
         return builder().backend(BACKEND.read(config)).categoricalFields(CATEGORICAL_FIELDS.read(config))
                 .multiValuedFields(MULTI_VALUED_FIELDS.read(config)).numericFields(NUMERIC_FIELDS.read(config))
                 .evalWindow(EVAL_WINDOW.read(config)).evalEvery(EVAL_EVERY.read(config))
-                .stagingDir(STAGING_DIR.read(config)).logInterval(LOG_INTERVAL.read(config)).batchCapacity(MiniBatchSettings.BATCH_SIZE.read(config))
+                .stagingDir(STAGING_DIR.read(config)).logInterval(LOG_INTERVAL.read(config))
+                .kernelTiming(KERNEL_TIMING.read(config)).batchCapacity(MiniBatchSettings.BATCH_SIZE.read(config))
                 .model(model);
     }
 
@@ -215,6 +229,11 @@ public final class TrainingSettings implements Serializable {
         return logIntervalMs;
     }
 
+    /** Whether the trainer times its kernels ({@link #KERNEL_TIMING}). */
+    public boolean kernelTiming() {
+        return kernelTiming;
+    }
+
     public String stagingDir() {
         return stagingDir;
     }
@@ -244,6 +263,7 @@ public final class TrainingSettings implements Serializable {
         private Integer evalEvery = EVAL_EVERY.defaultValue();
         private String stagingDir = STAGING_DIR.defaultValue();
         private java.time.Duration logInterval = LOG_INTERVAL.defaultValue();
+        private Boolean kernelTiming = KERNEL_TIMING.defaultValue();
         private Settings model = new Settings();
 
         private Labeling labeling = Labeling.of(io.counterflow.operators.join.LabelJoinSettings.DEFAULT_LABELING_POLICY);
@@ -284,6 +304,11 @@ public final class TrainingSettings implements Serializable {
 
         public Builder evalEvery(int n) {
             this.evalEvery = n;
+            return this;
+        }
+
+        public Builder kernelTiming(boolean on) {
+            this.kernelTiming = on;
             return this;
         }
 

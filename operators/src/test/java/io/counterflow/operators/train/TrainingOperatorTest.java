@@ -348,6 +348,32 @@ class TrainingOperatorTest {
     }
 
     @Test
+    void kernelTimingReportsEveryKernelOfTheStepsSinceTheLastReportAndLeavesTheModelAsWithout() throws Exception {
+        TrainingSettings timed = TrainingSettings.builder().backend("java").batchCapacity(BATCH).evalWindow(100)
+                .stagingDir(staging.toString()).model(TinyData.tinySettings("escm2-ips", "shared-bottom"))
+                .kernelTiming(true).build();
+        Map<String, float[]> withTiming;
+        try (Trainer t = Trainer.open(timed, null)) {
+            t.feed(batches(3));
+            String report = t.operator.kernelReport();
+            assertThat(report).startsWith("Training kernels, ms per step over 3 steps:")
+                    .contains("gemm N·N (forward)", "gemm Tᵀ·N (weight grad)", "gemm N·Tᵀ (input grad)",
+                            "adam (dense)", "sparseAdam", "embed", "all kernels");
+            assertThat(t.operator.kernelReport()).as("reset after each report")
+                    .startsWith("Training kernels, ms per step over 0 steps:").doesNotContain("gemm");
+            withTiming = tensors(t.operator.model());
+        }
+        try (Trainer t = Trainer.open(settings(), null)) {
+            t.feed(batches(3));
+            assertThat(t.operator.kernelReport()).as("off by default").isNull();
+            Map<String, float[]> without = tensors(t.operator.model());
+            assertThat(withTiming).isNotEmpty();
+            assertThat(withTiming.keySet()).isEqualTo(without.keySet());
+            withTiming.forEach((k, v) -> assertThat(v).as(k).containsExactly(without.get(k)));
+        }
+    }
+
+    @Test
     void refusesToRunAtParallelismAboveOne() throws Exception {
         TrainingOperator op = new TrainingOperator(settings());
         try (OneInputStreamOperatorTestHarness<SampleBatch, TrainingProgress> h =

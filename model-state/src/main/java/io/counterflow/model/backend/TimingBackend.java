@@ -1,8 +1,5 @@
-package io.counterflow.jobs.bench;
+package io.counterflow.model.backend;
 
-import io.counterflow.model.backend.AdamStep;
-import io.counterflow.model.backend.Backend;
-import io.counterflow.model.backend.Tensor;
 import io.counterflow.model.feature.EncodedBatch;
 
 /**
@@ -10,7 +7,8 @@ import io.counterflow.model.feature.EncodedBatch;
  * total. GEMMs are split by transpose flags, which in this model identify their role: {@code N·N} forward
  * layers (and the DCMT wide part), {@code Tᵀ·N} weight gradients, {@code N·Nᵀ} input gradients. Tensors are
  * allocated by (and owned by) the wrapped backend. Measures host time: exact for the CPU backends; an asynchronous
- * device backend would need a synchronising call to attribute time. Not thread-safe, like any backend.
+ * device backend would need a synchronising call to attribute time. Not thread-safe, like any backend. Used by
+ * {@code counterflow bench --profile} and, with {@code counterflow.train.kernel-timing}, by the training operator.
  */
 public final class TimingBackend implements Backend {
 
