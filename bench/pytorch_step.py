@@ -70,6 +70,25 @@ def esmm_loss(z_ctr, z_cvr, click, conversion):
     return l_ctr + l_ctcvr
 
 
+def optimisers(model, lr):
+    """Lazy Adam (SparseAdam) on the embedding table's rows a batch touches, Adam on every dense parameter."""
+    sparse = torch.optim.SparseAdam([model.table], lr=lr)
+    dense = torch.optim.Adam([p for name, p in model.named_parameters() if name != "table"], lr=lr)
+    return sparse, dense
+
+
+def train_step(model, opts, cat, bag_ids, bag_offsets, numeric, click, conversion):
+    """One training step: forward, ESMM loss, backward, both optimisers; returns the loss tensor."""
+    z_ctr, z_cvr = model(cat, bag_ids, bag_offsets, numeric)
+    loss = esmm_loss(z_ctr, z_cvr, click, conversion)
+    for opt in opts:
+        opt.zero_grad(set_to_none=True)
+    loss.backward()
+    for opt in opts:
+        opt.step()
+    return loss
+
+
 def make_batches(n, seed):
     """DISTINCT_BATCHES encoded batches of n samples on the host: hashed rows, pooled tags, numeric, labels."""
     g = torch.Generator().manual_seed(seed)
@@ -102,23 +121,14 @@ def sync(device):
 def run(batch_size, args, device):
     torch.manual_seed(args.seed)
     model = Esmm().to(device)
-    sparse_opt = torch.optim.SparseAdam([model.table], lr=args.lr)
-    dense_params = [p for name, p in model.named_parameters() if name != "table"]
-    dense_opt = torch.optim.Adam(dense_params, lr=args.lr)
+    opts = optimisers(model, args.lr)
     host = make_batches(batch_size, args.seed)
     if device.type == "cuda":
         host = [tuple(t.pin_memory() for t in b) for b in host]
 
     def step(i):
         b = [t.to(device, non_blocking=True) for t in host[i % DISTINCT_BATCHES]]
-        cat, tag_ids, tag_offsets, numeric, click, conversion = b
-        z_ctr, z_cvr = model(cat, tag_ids, tag_offsets, numeric)
-        loss = esmm_loss(z_ctr, z_cvr, click, conversion)
-        sparse_opt.zero_grad(set_to_none=True)
-        dense_opt.zero_grad(set_to_none=True)
-        loss.backward()
-        sparse_opt.step()
-        dense_opt.step()
+        loss = train_step(model, opts, *b)
         if args.sync_loss:
             loss.item()  # a host round trip per step, as Counterflow's host-side objective does
         return loss

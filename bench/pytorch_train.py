@@ -51,7 +51,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_step import BUCKETS, DIM, TOWERS, esmm_loss, tower  # noqa: E402
+from pytorch_step import BUCKETS, DIM, TOWERS, optimisers, tower, train_step  # noqa: E402
 
 try:
     import orjson
@@ -232,8 +232,7 @@ def main(argv=None):
     schema = infer_schema(args.samples)
     nc, nm, nn = (len(s) for s in schema)
     model = Esmm(nc, nm, nn, args.buckets)
-    sparse_opt = torch.optim.SparseAdam([model.table], lr=args.lr)
-    dense_opt = torch.optim.Adam([q for name, q in model.named_parameters() if name != "table"], lr=args.lr)
+    opts = optimisers(model, args.lr)
     print("pytorch %s; esmm, shared-bottom, towers %s, dim %d, %d buckets; schema: %d categorical %s, "
           "%d multi-valued %s, %d numeric %s; input width %d"
           % (torch.__version__, "-".join(map(str, TOWERS)), DIM, args.buckets, nc, schema[0], nm, schema[1], nn,
@@ -254,13 +253,7 @@ def main(argv=None):
     for cat, bag_ids, bag_offsets, numeric, click, conversion in loader:
         if steps == 0:
             init_output_biases(model, click, conversion)
-        z_ctr, z_cvr = model(cat, bag_ids, bag_offsets, numeric)
-        loss = esmm_loss(z_ctr, z_cvr, click, conversion)
-        sparse_opt.zero_grad(set_to_none=True)
-        dense_opt.zero_grad(set_to_none=True)
-        loss.backward()
-        sparse_opt.step()
-        dense_opt.step()
+        loss = train_step(model, opts, cat, bag_ids, bag_offsets, numeric, click, conversion)
         loss_sum += loss.item()
         samples += click.shape[0]
         steps += 1
